@@ -1,0 +1,18 @@
+# The README's two commands: `make demo` runs the main job, `make test` passes the tests.
+GO ?= go
+
+.PHONY: demo test build fuzz
+
+demo:
+	$(GO) run ./cmd/hibobsync demo
+
+test:
+	$(GO) vet ./...
+	$(GO) test -race -timeout 30m ./...
+
+build:
+	$(GO) build -o bin/hibobsync ./cmd/hibobsync
+
+# A longer run of the response normaliser's fuzz test than `make test` does (it runs the seed corpus).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime 60s ./hibob/

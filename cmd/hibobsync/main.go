@@ -1,0 +1,86 @@
+// Command hibobsync is Gifted's HiBob integration: the worker, the API, support verbs and the tools
+// around them (a simulated HiBob, a credentials check), as subcommands of one binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// cli holds what every subcommand talks to, so tests can run a subcommand with their own
+// output and environment.
+type cli struct {
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+type subcommand struct {
+	summary string
+	run     func(c *cli, ctx context.Context, args []string) error
+}
+
+var subcommands = map[string]subcommand{
+	"fake-hibob": {"serve a simulated HiBob API (for tests, demos and docker-compose)", (*cli).fakeHibob},
+	"check":      {"try a service user's credentials and permissions before connecting", (*cli).check},
+	"demo":       {"the main job: check a simulated company's service user, grant what is missing, check again", (*cli).demo},
+}
+
+// exitError carries the process exit status a subcommand wants, beside the reason.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &cli{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand and turns its error into an exit status.
+func run(ctx context.Context, args []string, c *cli) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		c.usage()
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sub, ok := subcommands[args[0]]
+	if !ok {
+		fmt.Fprintf(c.stderr, "hibobsync: unknown command %q; run 'hibobsync help' for the list\n", args[0])
+		return 2
+	}
+	err := sub.run(c, ctx, args[1:])
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(c.stderr, "hibobsync %s: %v\n", args[0], err)
+	if ee := (*exitError)(nil); errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func (c *cli) usage() {
+	fmt.Fprintln(c.stderr, "usage: hibobsync <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(subcommands))
+	for name := range subcommands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(c.stderr, "  %-12s %s\n", name, subcommands[name].summary)
+	}
+}
