@@ -184,7 +184,13 @@ func (a *Audit) countAudience(ctx context.Context, c *Client, today model.Date) 
 			"no employees are visible: set the permission group's \"Access data for\" to include lifecycle statuses Hired, Employed, Leave and Terminated")
 		return ids, nil
 	}
-	if a.Inactive == 0 && a.ByLifecycle[string(model.StatusTerminated)] == 0 {
+	// With Lifecycle visible the statuses say it exactly; without it, inactive access is the
+	// best sign of leavers (it also counts people on leave and future starters).
+	noLeavers := a.Inactive == 0
+	if lifecycleVisible {
+		noLeavers = a.ByLifecycle[string(model.StatusTerminated)] == 0
+	}
+	if noLeavers {
 		a.AudienceWarning = append(a.AudienceWarning,
 			"no leavers are visible: the permission group's \"Access data for\" seems to exclude lifecycle status Terminated; add it so leavers' pending gifts can be cancelled")
 	}
