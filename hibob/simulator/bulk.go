@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"hibobsync/model"
 )
@@ -34,17 +32,16 @@ func tablePermission(t model.HistoryTable) model.Permission {
 	return model.PermLifecycle
 }
 
-// cursorBook signs cursors and remembers the ones already served, so a client that loops on
-// the same cursor, or edits one, gets a 400 instead of silently re-reading pages.
+// cursorBook signs cursors, so a client that edits one, or reuses it with other parameters,
+// gets a 400 instead of silently reading the wrong pages. A cursor may be used again: a
+// caller that crashed after a page arrived (a retried activity) must be able to read it again,
+// and the same position always yields the same cursor.
 type cursorBook struct {
 	secret []byte
-
-	mu   sync.Mutex
-	used map[string]time.Time
 }
 
 func newCursorBook() *cursorBook {
-	b := &cursorBook{secret: make([]byte, 32), used: map[string]time.Time{}}
+	b := &cursorBook{secret: make([]byte, 32)}
 	_, _ = rand.Read(b.secret)
 	return b
 }
@@ -56,15 +53,11 @@ type cursorState struct {
 	User  string `json:"u"`
 	IDs   string `json:"i"` // hash of the employeeIds parameter
 	After string `json:"a"` // last employee ID of the previous page
-	Nonce string `json:"n"`
 }
 
 // The cursor is URL-safe base64 with padding: opaque, and with "=" in it, so clients must
 // URL-encode it as §3 says.
 func (b *cursorBook) encode(c cursorState) string {
-	nonce := make([]byte, 6)
-	_, _ = rand.Read(nonce)
-	c.Nonce = base64.RawURLEncoding.EncodeToString(nonce)
 	payload, _ := json.Marshal(c)
 	mac := hmac.New(sha256.New, b.secret)
 	mac.Write(payload)
@@ -86,26 +79,6 @@ func (b *cursorBook) decode(s string) (cursorState, error) {
 		return c, fmt.Errorf("cursor is not valid")
 	}
 	return c, nil
-}
-
-func (b *cursorBook) isUsed(s string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	_, ok := b.used[s]
-	return ok
-}
-
-func (b *cursorBook) markUsed(s string, now time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.used) > 100_000 {
-		for k, t := range b.used {
-			if now.Sub(t) > time.Hour {
-				delete(b.used, k)
-			}
-		}
-	}
-	b.used[s] = now
 }
 
 type bulkResult struct {
@@ -171,9 +144,6 @@ func (s *Server) serveBulk(w http.ResponseWriter, r *http.Request, who caller, t
 		if err == nil && (c.Table != string(table) || c.User != who.userID || c.IDs != idsKey) {
 			err = fmt.Errorf("cursor was issued for other parameters")
 		}
-		if err == nil && s.cursors.isUsed(cursor) {
-			err = fmt.Errorf("cursor was already used")
-		}
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "request.cursor.invalid", err.Error())
 			return
@@ -236,10 +206,6 @@ func (s *Server) serveBulk(w http.ResponseWriter, r *http.Request, who caller, t
 		resp.Metadata.NextCursor = &next
 	}
 	writeJSON(w, http.StatusOK, resp)
-	if cursor != "" && !f.truncate {
-		// A page lost to a fault may be fetched again; one that was delivered may not.
-		s.cursors.markUsed(cursor, s.clock())
-	}
 }
 
 func nullable(s string) *string {
