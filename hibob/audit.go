@@ -221,20 +221,11 @@ func (a *Audit) sampleEmployees(ctx context.Context, c *Client, ids, requested [
 	visible := map[string]bool{}
 	batches := Batches(ids, MaxBatch)
 	for i, batch := range batches {
-		raws, err := c.Search(ctx, SearchRequest{
-			Fields:        requested,
-			Filter:        &Filter{FieldPath: "root.id", Values: batch},
-			ShowInactive:  true,
-			HumanReadable: "APPEND",
-		})
+		employees, err := c.fetchEmployees(ctx, batch, requested)
 		if err != nil {
 			return nil, fmt.Errorf("fetch employees, batch %d of %d: %w", i+1, len(batches), err)
 		}
-		for _, raw := range raws {
-			e, err := Normalize(raw, requested)
-			if err != nil {
-				return nil, fmt.Errorf("fetch employees, batch %d of %d: %w", i+1, len(batches), err)
-			}
+		for _, e := range employees {
 			for _, f := range requested {
 				if !slices.Contains(e.Hidden, f) {
 					visible[f] = true

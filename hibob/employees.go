@@ -34,6 +34,11 @@ func Batches(ids []string, size int) [][]string {
 // leavers included, with labels for list fields. Employees HiBob does not return (deleted
 // since they were listed, or outside the audience) are simply missing from the result.
 func (c *Client) FetchEmployees(ctx context.Context, ids []string) ([]model.Employee, error) {
+	return c.fetchEmployees(ctx, ids, GiftingFields)
+}
+
+// fetchEmployees is FetchEmployees for any field list (the audit adds probe fields).
+func (c *Client) fetchEmployees(ctx context.Context, ids, fields []string) ([]model.Employee, error) {
 	ep := EndpointSearch
 	if len(ids) == 0 {
 		return nil, nil
@@ -52,7 +57,7 @@ func (c *Client) FetchEmployees(ctx context.Context, ids []string) ([]model.Empl
 		want[id] = true
 	}
 	raws, err := c.Search(ctx, SearchRequest{
-		Fields:        GiftingFields,
+		Fields:        fields,
 		Filter:        &Filter{FieldPath: "root.id", Values: ids},
 		ShowInactive:  true,
 		HumanReadable: "APPEND",
@@ -60,7 +65,7 @@ func (c *Client) FetchEmployees(ctx context.Context, ids []string) ([]model.Empl
 	if err != nil {
 		return nil, err
 	}
-	return normalizeAll(ep, raws, GiftingFields, want)
+	return normalizeAll(ep, raws, fields, want)
 }
 
 // normalizeAll normalises a search answer; with want set, every employee must be one asked
