@@ -201,13 +201,10 @@ func (a *Audit) countAudience(ctx context.Context, c *Client, today model.Date) 
 	return ids, nil
 }
 
-// lifecycleLabel folds HiBob's lifecycle status (machine value or label, in any case) onto the
-// names the audience settings use.
+// lifecycleLabel names a lifecycle status as the audience settings do, or as HiBob gave it.
 func lifecycleLabel(v model.ListValue) string {
-	for _, s := range model.LifecycleStatuses {
-		if strings.EqualFold(v.Value, string(s)) || strings.EqualFold(v.Label, string(s)) {
-			return string(s)
-		}
+	if s := model.ClassifyLifecycle(v.Value); s != "" {
+		return string(s)
 	}
 	if v.String() == "" {
 		return "(none)"
@@ -225,7 +222,7 @@ func (a *Audit) sampleEmployees(ctx context.Context, c *Client, ids, requested [
 		if err != nil {
 			return nil, fmt.Errorf("fetch employees, batch %d of %d: %w", i+1, len(batches), err)
 		}
-		for _, e := range employees {
+		for _, e := range employees.Employees {
 			for _, f := range requested {
 				if !slices.Contains(e.Hidden, f) {
 					visible[f] = true

@@ -43,13 +43,15 @@ func (s simFixture) client(t *testing.T, g simulator.PermissionGroup, opts ...hi
 func syncAll(t *testing.T, c *hibob.Client, batch int) []model.Employee {
 	t.Helper()
 	ctx := context.Background()
-	ids, err := c.ListEmployeeIDs(ctx)
+	listing, err := c.ListEmployeeIDs(ctx)
 	require.NoError(t, err)
+	require.Empty(t, listing.Rejected)
 	var all []model.Employee
-	for _, b := range hibob.Batches(ids, batch) {
-		emps, err := c.FetchEmployees(ctx, b)
+	for _, b := range hibob.Batches(listing.IDs, batch) {
+		got, err := c.FetchEmployees(ctx, b)
 		require.NoError(t, err)
-		all = append(all, emps...)
+		require.Empty(t, got.Rejected)
+		all = append(all, got.Employees...)
 	}
 	slices.SortFunc(all, func(a, b model.Employee) int { return cmp.Compare(a.ID, b.ID) })
 	return all

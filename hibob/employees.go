@@ -3,7 +3,6 @@ package hibob
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,29 +29,38 @@ func Batches(ids []string, size int) [][]string {
 	return out
 }
 
+// Batch is one people search of up to MaxBatch employees: the employees read, and the ones
+// refused because their own object is unusable (no ID, an impossible date, a wrong type). A
+// refused employee does not fail the batch: the rest of the run must still apply.
+type Batch struct {
+	Employees []model.Employee
+	Rejected  []model.Rejection
+}
+
 // FetchEmployees reads the GiftingFields of up to MaxBatch employees in one people search,
 // leavers included, with labels for list fields. Employees HiBob does not return (deleted
 // since they were listed, or outside the audience) are simply missing from the result.
-func (c *Client) FetchEmployees(ctx context.Context, ids []string) ([]model.Employee, error) {
+// Duplicates are passed on: whether an ID repeats is a property of the whole run.
+func (c *Client) FetchEmployees(ctx context.Context, ids []string) (Batch, error) {
 	return c.fetchEmployees(ctx, ids, GiftingFields)
 }
 
 // fetchEmployees is FetchEmployees for any field list (the audit adds probe fields).
-func (c *Client) fetchEmployees(ctx context.Context, ids, fields []string) ([]model.Employee, error) {
+func (c *Client) fetchEmployees(ctx context.Context, ids, fields []string) (Batch, error) {
 	ep := EndpointSearch
 	if len(ids) == 0 {
-		return nil, nil
+		return Batch{}, nil
 	}
 	if len(ids) > MaxBatch {
-		return nil, invalidRequest(ep, "%d employee IDs, at most %d per search (use Batches)", len(ids), MaxBatch)
+		return Batch{}, invalidRequest(ep, "%d employee IDs, at most %d per search (use Batches)", len(ids), MaxBatch)
 	}
 	want := make(map[string]bool, len(ids))
 	for i, id := range ids {
 		if !ValidID(id) {
-			return nil, invalidRequest(ep, "employee ID #%d is not a 19-digit ID", i)
+			return Batch{}, invalidRequest(ep, "employee ID #%d is not a 19-digit ID", i)
 		}
 		if want[id] {
-			return nil, invalidRequest(ep, "employee ID #%d is a duplicate", i)
+			return Batch{}, invalidRequest(ep, "employee ID #%d is a duplicate", i)
 		}
 		want[id] = true
 	}
@@ -63,32 +71,25 @@ func (c *Client) fetchEmployees(ctx context.Context, ids, fields []string) ([]mo
 		HumanReadable: "APPEND",
 	})
 	if err != nil {
-		return nil, err
+		return Batch{}, err
 	}
-	return normalizeAll(ep, raws, fields, want)
-}
-
-// normalizeAll normalises a search answer; with want set, every employee must be one asked
-// for, and none may come twice.
-func normalizeAll(ep Endpoint, raws []json.RawMessage, requested []string, want map[string]bool) ([]model.Employee, error) {
-	out := make([]model.Employee, 0, len(raws))
-	seen := make(map[string]int, len(raws))
+	var b Batch
 	for i, raw := range raws {
-		e, err := Normalize(raw, requested)
+		e, err := Normalize(raw, fields)
 		if err != nil {
-			return nil, &APIError{Endpoint: ep, Status: http.StatusOK, kind: ErrBadResponse,
-				hint: fmt.Sprintf("employee #%d of the response", i), cause: err}
+			id, _ := employeeIDOf(raw)
+			if id != "" && !want[id] {
+				return Batch{}, badResponse(ep, http.StatusOK, "employee #%d was not asked for: HiBob ignored the filter", i)
+			}
+			b.Rejected = append(b.Rejected, model.Rejection{EmployeeID: id, Reason: err.Error()})
+			continue
 		}
-		if j, dup := seen[e.ID]; dup {
-			return nil, badResponse(ep, http.StatusOK, "employees #%d and #%d have the same ID", j, i)
+		if !want[e.ID] {
+			return Batch{}, badResponse(ep, http.StatusOK, "employee #%d was not asked for: HiBob ignored the filter", i)
 		}
-		if want != nil && !want[e.ID] {
-			return nil, badResponse(ep, http.StatusOK, "employee #%d was not asked for: HiBob ignored the filter", i)
-		}
-		seen[e.ID] = i
-		out = append(out, e)
+		b.Employees = append(b.Employees, e)
 	}
-	return out, nil
+	return b, nil
 }
 
 // ReadEmployee reads one employee by ID or work e-mail (POST /people/{identifier}); nil fields

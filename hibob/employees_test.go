@@ -68,8 +68,9 @@ func TestFetchEmployeesRequest(t *testing.T) {
 	})
 	c := f.client(t)
 	ids := makeIDs(200)
-	emps, err := c.FetchEmployees(context.Background(), ids)
+	got, err := c.FetchEmployees(context.Background(), ids)
 	require.NoError(t, err)
+	emps := got.Employees
 	require.Len(t, emps, 200)
 	require.Equal(t, ids[17], emps[17].ID)
 	require.Equal(t, "A", emps[17].FirstName)
@@ -107,21 +108,36 @@ func keys(m map[string]json.RawMessage) []string {
 }
 
 func TestFetchEmployeesRefusesWhatWasNotAskedFor(t *testing.T) {
-	for name, body := range map[string]string{
-		"other employee": `{"employees":[{"id":"3000000000000000009"}]}`,
-		"duplicate":      `{"employees":[{"id":"3000000000000000001"},{"id":"3000000000000000001"}]}`,
-		"bad date":       `{"employees":[{"id":"3000000000000000001","work":{"startDate":"2023-02-30"}}]}`,
-	} {
-		f := newFake(t, serveJSON(200, []byte(body)))
-		_, err := f.client(t).FetchEmployees(context.Background(), makeIDs(2))
-		require.ErrorIs(t, err, hibob.ErrBadResponse, name)
-		require.NotContains(t, err.Error(), "2023-02-30")
-	}
+	f := newFake(t, serveJSON(200, []byte(`{"employees":[{"id":"3000000000000000009"}]}`)))
+	_, err := f.client(t).FetchEmployees(context.Background(), makeIDs(2))
+	require.ErrorIs(t, err, hibob.ErrBadResponse)
+	require.ErrorContains(t, err, "not asked for")
+
 	// Fewer than asked is fine: deleted since listing, or outside the audience.
-	f := newFake(t, serveJSON(200, []byte(`{"employees":[{"id":"3000000000000000002"}]}`)))
-	emps, err := f.client(t).FetchEmployees(context.Background(), makeIDs(2))
+	f = newFake(t, serveJSON(200, []byte(`{"employees":[{"id":"3000000000000000002"}]}`)))
+	got, err := f.client(t).FetchEmployees(context.Background(), makeIDs(2))
 	require.NoError(t, err)
-	require.Len(t, emps, 1)
+	require.Len(t, got.Employees, 1)
+}
+
+// One unusable employee object is rejected with a reason and never fails the batch: the rest
+// of the run must apply. Duplicates pass through; the store judges them across the whole run.
+func TestFetchEmployeesRejectsBadRowsAndKeepsTheRest(t *testing.T) {
+	f := newFake(t, serveJSON(200, []byte(`{"employees":[
+		{"id":"3000000000000000001","work":{"startDate":"2023-02-30"}},
+		{"firstName":"Privatename"},
+		{"id":"3000000000000000002","firstName":"Ok"},
+		{"id":"3000000000000000002","firstName":"Ok"}
+	]}`)))
+	got, err := f.client(t).FetchEmployees(context.Background(), makeIDs(2))
+	require.NoError(t, err)
+	require.Len(t, got.Employees, 2)
+	require.Len(t, got.Rejected, 2)
+	require.Equal(t, "3000000000000000001", got.Rejected[0].EmployeeID)
+	require.Contains(t, got.Rejected[0].Reason, "work.startDate")
+	require.NotContains(t, got.Rejected[0].Reason, "2023-02-30")
+	require.Empty(t, got.Rejected[1].EmployeeID)
+	require.NotContains(t, got.Rejected[1].Reason, "Privatename")
 }
 
 func TestSearchBody(t *testing.T) {
@@ -177,24 +193,30 @@ func TestListEmployeeIDs(t *testing.T) {
 		{"/root/id":{"value":"3332883909410030364"}},
 		{"id":3332883911884669725}
 	]}`)))
-	ids, err := f.client(t).ListEmployeeIDs(context.Background())
+	listing, err := f.client(t).ListEmployeeIDs(context.Background())
 	require.NoError(t, err)
-	require.Equal(t, []string{"3332883884017713938", "3332883909410030364", "3332883911884669725"}, ids)
+	require.Equal(t, []string{"3332883884017713938", "3332883909410030364", "3332883911884669725"}, listing.IDs)
+	require.Empty(t, listing.Rejected)
 	require.JSONEq(t, `{"fields":["root.id"],"showInactive":true}`, string(f.last(t).Body))
 
-	for name, tc := range map[string]struct{ body, says string }{
-		"short ID":         {`{"employees":[{"id":"3332883884017713938"},{"id":"123","firstName":"Privatename"}]}`, "employee #1"},
-		"float ID":         {`{"employees":[{"id":3.332883884017714e18}]}`, "employee #0"},
-		"no ID":            {`{"employees":[{"firstName":"Privatename"}]}`, "no ID"},
-		"null ID":          {`{"employees":[{"id":null}]}`, "no ID"},
-		"object ID":        {`{"employees":[{"id":{"v":"3332883884017713938"}}]}`, "root.id"},
-		"duplicate":        {`{"employees":[{"id":"3332883884017713938"},{"id":"3332883884017713938"}]}`, "#0 and #1"},
-		"ID with a letter": {`{"employees":[{"id":"333288388401771393a"}]}`, "19-digit"},
+	// A bad entry is rejected with a reason that names it, never its other fields; the good
+	// entries still list.
+	for name, tc := range map[string]struct{ body, says, id string }{
+		"short ID":         {`{"id":"123","firstName":"Privatename"}`, "entry #1", ""},
+		"float ID":         {`{"id":3.332883884017714e18}`, "entry #1", ""},
+		"no ID":            {`{"firstName":"Privatename"}`, "no ID", ""},
+		"null ID":          {`{"id":null}`, "no ID", ""},
+		"object ID":        {`{"id":{"v":"3332883884017713938"}}`, "root.id", ""},
+		"duplicate":        {`{"id":"3332883884017713938"}`, "#0 and #1", "3332883884017713938"},
+		"ID with a letter": {`{"id":"333288388401771393a"}`, "19-digit", ""},
 	} {
-		f := newFake(t, serveJSON(200, []byte(tc.body)))
-		_, err := f.client(t).ListEmployeeIDs(context.Background())
-		require.ErrorIs(t, err, hibob.ErrBadResponse, name)
-		require.ErrorContains(t, err, tc.says, name)
-		require.NotContains(t, err.Error(), "Privatename", name)
+		f := newFake(t, serveJSON(200, []byte(`{"employees":[{"id":"3332883884017713938"},`+tc.body+`]}`)))
+		listing, err := f.client(t).ListEmployeeIDs(context.Background())
+		require.NoError(t, err, name)
+		require.Equal(t, []string{"3332883884017713938"}, listing.IDs, name)
+		require.Len(t, listing.Rejected, 1, name)
+		require.Equal(t, tc.id, listing.Rejected[0].EmployeeID, name)
+		require.Contains(t, listing.Rejected[0].Reason, tc.says, name)
+		require.NotContains(t, listing.Rejected[0].Reason, "Privatename", name)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"hibobsync/model"
 )
 
 // MaxSearchFields is HiBob's limit on field IDs in one people search.
@@ -122,26 +124,36 @@ func article(word string) string {
 	return "a"
 }
 
+// Listing is every employee ID the service user can see, each once, and the entries whose ID
+// was missing, malformed or listed twice.
+type Listing struct {
+	IDs      []string
+	Rejected []model.Rejection
+}
+
 // ListEmployeeIDs lists the ID of every employee the service user can see, leavers included,
-// in HiBob's order: the first step of a sync, whose second is FetchEmployees in batches.
-func (c *Client) ListEmployeeIDs(ctx context.Context) ([]string, error) {
+// in HiBob's order: the first step of a sync, whose second is FetchEmployees in batches. A bad
+// entry is rejected, not fatal: the rest of the tenant still syncs.
+func (c *Client) ListEmployeeIDs(ctx context.Context) (Listing, error) {
 	emps, err := c.Search(ctx, SearchRequest{Fields: []string{"root.id"}, ShowInactive: true})
 	if err != nil {
-		return nil, err
+		return Listing{}, err
 	}
-	ids := make([]string, 0, len(emps))
+	l := Listing{IDs: make([]string, 0, len(emps))}
 	seen := make(map[string]int, len(emps))
 	for i, raw := range emps {
 		id, err := employeeIDOf(raw)
 		if err != nil {
-			return nil, &APIError{Endpoint: EndpointSearch, Status: http.StatusOK, kind: ErrBadResponse,
-				hint: fmt.Sprintf("employee #%d of the response", i), cause: err}
+			l.Rejected = append(l.Rejected, model.Rejection{Reason: fmt.Sprintf("entry #%d of the employee list: %v", i, err)})
+			continue
 		}
 		if j, dup := seen[id]; dup {
-			return nil, badResponse(EndpointSearch, http.StatusOK, "employees #%d and #%d have the same ID", j, i)
+			l.Rejected = append(l.Rejected, model.Rejection{EmployeeID: id,
+				Reason: fmt.Sprintf("entries #%d and #%d of the employee list have the same ID", j, i)})
+			continue
 		}
 		seen[id] = i
-		ids = append(ids, id)
+		l.IDs = append(l.IDs, id)
 	}
-	return ids, nil
+	return l, nil
 }

@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // Permission is one of the ten People's-data permissions that Gifted's setup guide asks the
 // customer to grant the service user's permission group.
 type Permission string
@@ -65,3 +67,22 @@ const (
 // LifecycleStatuses are the statuses Gifted needs in the audience: without Hired there are no
 // welcome gifts for future starters, without Terminated leavers are never seen leaving.
 var LifecycleStatuses = []LifecycleStatus{StatusHired, StatusEmployed, StatusLeave, StatusTerminated}
+
+// ClassifyLifecycle folds a lifecycle status as HiBob gives it (a machine value or a label,
+// any case, leave kinds such as "Parental leave") onto the four statuses; "" when it is none.
+func ClassifyLifecycle(status string) LifecycleStatus {
+	s := strings.ToLower(strings.TrimSpace(status))
+	switch {
+	case s == "":
+		return ""
+	case strings.Contains(s, "terminated"):
+		return StatusTerminated
+	case strings.Contains(s, "leave"):
+		return StatusLeave
+	case s == "hired":
+		return StatusHired
+	case s == "employed":
+		return StatusEmployed
+	}
+	return ""
+}
