@@ -1,7 +1,7 @@
 # The README's two commands: `make demo` runs the main job, `make test` passes the tests.
 GO ?= go
 
-.PHONY: demo test build fuzz
+.PHONY: demo test build fuzz migrate
 
 demo:
 	$(GO) run ./cmd/hibobsync demo
@@ -9,6 +9,11 @@ demo:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -timeout 30m ./...
+
+# The database schema, brought up to date: DATABASE_URL, else 127.0.0.1:5432, else a throwaway
+# cluster in .data/postgres (see store/pglocal).
+migrate:
+	$(GO) run ./cmd/hibobsync migrate
 
 build:
 	$(GO) build -o bin/hibobsync ./cmd/hibobsync

@@ -30,6 +30,8 @@ var subcommands = map[string]subcommand{
 	"fake-hibob": {"serve a simulated HiBob API (for tests, demos and docker-compose)", (*cli).fakeHibob},
 	"check":      {"try a service user's credentials and permissions before connecting", (*cli).check},
 	"demo":       {"the main job: check a simulated company's service user, grant what is missing, check again", (*cli).demo},
+	"migrate":    {"apply the database schema's migrations (DATABASE_URL, else a local or throwaway Postgres)", (*cli).migrate},
+	"gen-key":    {"print a new HIBOBSYNC_SECRET_KEY value (--rotate: prepend it to the current one)", (*cli).genKey},
 }
 
 // exitError carries the process exit status a subcommand wants, beside the reason.
