@@ -228,9 +228,10 @@ func (a *applier) rejectDuplicates(ctx context.Context) error {
 			seen[id] = true
 			a.rejections = append(a.rejections, model.Rejection{EmployeeID: id,
 				Reason: fmt.Sprintf("HiBob returned employee ID %s %d times in one sync; kept the stored record unchanged", id, n)})
+			// The n copies were fetched as one employee: one fetched, one rejected.
+			a.counts.Fetched -= n - 1
 		}
 	}
-	a.counts.Fetched -= len(seen) // each duplicated ID was fetched more than once but is one rejection
 	return rows.Err()
 }
 

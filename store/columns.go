@@ -20,6 +20,9 @@ type employeeColumn struct {
 	field func(e *model.Employee) any
 	// derive, for a column computed from other fields instead of holding one.
 	derive func(e *model.Employee) string
+	// filledFromHistory: apply may fill the column from the run's history rows, so a hidden
+	// field keeps what apply found rather than the stored value.
+	filledFromHistory bool
 }
 
 var employeeColumns = []employeeColumn{
@@ -46,7 +49,8 @@ var employeeColumns = []employeeColumn{
 	{name: "lifecycle_class", hiddenWhen: []string{"internal.lifecycleStatus"}, derive: func(e *model.Employee) string {
 		return string(model.ClassifyLifecycle(e.LifecycleStatus.Value))
 	}},
-	{name: "termination_date", hiddenWhen: []string{"internal.terminationDate"}, field: func(e *model.Employee) any { return &e.TerminationDate }},
+	{name: "termination_date", hiddenWhen: []string{"internal.terminationDate"}, field: func(e *model.Employee) any { return &e.TerminationDate },
+		filledFromHistory: true},
 	{name: "last_day_of_work", hiddenWhen: []string{"employee.lastDayOfWork"}, field: func(e *model.Employee) any { return &e.LastDayOfWork }},
 	{name: "home_line1", hiddenWhen: []string{"address.line1"}, field: func(e *model.Employee) any { return &e.HomeAddress.Line1 }},
 	{name: "home_line2", hiddenWhen: []string{"address.line2"}, field: func(e *model.Employee) any { return &e.HomeAddress.Line2 }},

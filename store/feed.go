@@ -62,6 +62,9 @@ ORDER BY e.employee_id LIMIT $4`, tenant, q.AfterID, q.IncludeRemoved, pageSize(
 
 // Employee reads one employee of a tenant, removed or not.
 func (s *Store) Employee(ctx context.Context, tenant model.TenantKey, id string) (StoredEmployee, error) {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return StoredEmployee{}, err
+	}
 	rows, err := s.pool.Query(ctx, sqlSelectEmployees+` WHERE e.tenant_key = $1 AND e.employee_id = $2`, tenant, id)
 	if err != nil {
 		return StoredEmployee{}, fmt.Errorf("store: read employee %s of tenant %q: %w", id, tenant, err)

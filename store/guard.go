@@ -30,6 +30,10 @@ func (s *Store) ResolveGuard(ctx context.Context, tenant model.TenantKey, runID 
 		if status != RunGuardTripped || resolution != nil {
 			return fmt.Errorf("store: run %d of tenant %q is %s: %w", runID, tenant, status, ErrNoGuardPending)
 		}
+		// Lock first: an apply of a later run waiting on this lock must be seen below.
+		if err := tx.QueryRow(ctx, sqlLockTenant, tenant).Scan(new(*int64)); err != nil {
+			return err
+		}
 		var later bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sync_runs WHERE tenant_key = $1 AND id > $2 AND status IN ('applied', 'guard_tripped'))`,
 			tenant, runID).Scan(&later); err != nil {
@@ -37,9 +41,6 @@ func (s *Store) ResolveGuard(ctx context.Context, tenant model.TenantKey, runID 
 		}
 		if later {
 			return fmt.Errorf("store: run %d of tenant %q: a later sync has been applied; decide on that run's removals instead: %w", runID, tenant, ErrStaleGuard)
-		}
-		if err := tx.QueryRow(ctx, sqlLockTenant, tenant).Scan(new(*int64)); err != nil {
-			return err
 		}
 		decision := "kept"
 		removed := 0

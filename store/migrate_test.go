@@ -54,25 +54,32 @@ func requireSchema(t *testing.T, pool *pgxpool.Pool) {
 	}
 }
 
+// allVersions are the migrations in store/migrations, each applied once.
+var (
+	allVersions = []int64{1, 2}
+	latest      = allVersions[len(allVersions)-1]
+	appliedOnce = map[int64]int{1: 1, 2: 1}
+)
+
 func TestMigrateEmptyDatabaseThenAgain(t *testing.T) {
 	ctx := context.Background()
 	pool := openPool(t, storetest.NewEmptyDatabase(t))
 
 	applied, err := store.Migrate(ctx, pool)
 	require.NoError(t, err)
-	require.Equal(t, []int64{1}, applied)
+	require.Equal(t, allVersions, applied)
 	requireSchema(t, pool)
 	current, counts := schemaVersion(t, pool)
-	require.Equal(t, int64(1), current)
-	require.Equal(t, map[int64]int{1: 1}, counts)
+	require.Equal(t, latest, current)
+	require.Equal(t, appliedOnce, counts)
 
 	// On a migrated database there is nothing to do, and nothing is recorded twice.
 	applied, err = store.Migrate(ctx, pool)
 	require.NoError(t, err)
 	require.Empty(t, applied)
 	current, counts = schemaVersion(t, pool)
-	require.Equal(t, int64(1), current)
-	require.Equal(t, map[int64]int{1: 1}, counts)
+	require.Equal(t, latest, current)
+	require.Equal(t, appliedOnce, counts)
 }
 
 // Two processes (a worker and `hibobsync migrate`, say) starting at once on a fresh database:
@@ -106,9 +113,9 @@ func TestMigrateConcurrentlyOnAFreshDatabase(t *testing.T) {
 		require.NoError(t, errs[i], "migration %d", i)
 		all = append(all, applied[i]...)
 	}
-	require.Equal(t, []int64{1}, all, "version 1 applied by exactly one of them")
+	require.Equal(t, allVersions, all, "every version applied by exactly one of them")
 	requireSchema(t, pools[0])
 	current, counts := schemaVersion(t, pools[0])
-	require.Equal(t, int64(1), current)
-	require.Equal(t, map[int64]int{1: 1}, counts)
+	require.Equal(t, latest, current)
+	require.Equal(t, appliedOnce, counts)
 }

@@ -50,7 +50,8 @@ const sqlLockRunForApply = `
 SELECT tenant_key, status, as_of, full_read FROM sync_runs WHERE id = $1 FOR UPDATE`
 
 // Locking the tenant serialises its applies, which keeps its change-feed cursors in commit order.
-const sqlLockTenant = `SELECT baseline_run_id FROM tenants WHERE key = $1 FOR UPDATE`
+// NO KEY UPDATE leaves the tenant's foreign-key references (new runs, credentials) unblocked.
+const sqlLockTenant = `SELECT baseline_run_id FROM tenants WHERE key = $1 FOR NO KEY UPDATE`
 
 const sqlRecordedParts = `
 SELECT part, sum(rows)::int, sum(rejected)::int FROM sync_run_parts WHERE run_id = $1 GROUP BY part`
@@ -67,7 +68,9 @@ SELECT coalesce(employee_id, ''), reason FROM staged_rejections WHERE run_id = $
 
 // A termination HiBob has scheduled shows as a future Terminated row of the lifecycle table
 // before (or without) internal.terminationDate; the employee takes its date, and its hash
-// changes with it, so the diff sees the termination the day it is scheduled. $2 is as_of here.
+// changes with it, so the diff sees the termination the day it is scheduled. The current row
+// counts too: on the day itself internal.terminationDate may still be empty, and the date
+// already announced must not read as withdrawn. $2 is as_of here.
 const sqlFillScheduledTerminations = `
 UPDATE staged_employees s
 SET termination_date = h.effective_date,
@@ -75,7 +78,7 @@ SET termination_date = h.effective_date,
 FROM (SELECT employee_id, min(effective_date) AS effective_date
       FROM staged_history
       WHERE run_id = $1 AND history_table = 'lifecycle' AND lifecycle_class = 'Terminated'
-        AND effective_date > $2
+        AND (effective_date > $2 OR is_current)
       GROUP BY employee_id) h
 WHERE s.run_id = $1 AND s.employee_id = h.employee_id AND s.termination_date IS NULL`
 
@@ -91,8 +94,12 @@ RETURNING s.employee_id, d.n`
 var sqlMergeHidden = func() string {
 	sets := make([]string, len(employeeColumns))
 	for i, c := range employeeColumns {
-		sets[i] = fmt.Sprintf("%s = CASE WHEN s.hidden @> '{%s}' THEN e.%s ELSE s.%s END",
-			c.name, strings.Join(c.hiddenWhen, ","), c.name, c.name)
+		keep := "e." + c.name
+		if c.filledFromHistory {
+			keep = fmt.Sprintf("coalesce(s.%s, e.%s)", c.name, c.name)
+		}
+		sets[i] = fmt.Sprintf("%s = CASE WHEN s.hidden @> '{%s}' THEN %s ELSE s.%s END",
+			c.name, strings.Join(c.hiddenWhen, ","), keep, c.name)
 	}
 	return `UPDATE staged_employees s SET ` + strings.Join(sets, ", ") + `
 FROM employees e
