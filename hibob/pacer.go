@@ -126,6 +126,40 @@ func (p *Pacer) Wait(ctx context.Context, e Endpoint) error {
 	}
 }
 
+// Delay is how long Wait(ctx, e) would block if called now, without counting a request: 0
+// when a request to e may go at once. It lets a caller that must not block for long (a
+// Temporal activity) hand a long wait back to its workflow instead. Concurrent callers may
+// take the budget between Delay and Wait, so Delay is a forecast, not a reservation.
+func (p *Pacer) Delay(e Endpoint) time.Duration {
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	st, ok := p.state[e]
+	if !ok {
+		return 0
+	}
+	var wait time.Duration
+	if st.hold.After(now) {
+		wait = st.hold.Sub(now)
+	}
+	if l, ok := p.limits[e]; ok {
+		window := l.Per + guard(l.Per)
+		live := st.sent
+		for len(live) > 0 && !live[0].After(now.Add(-window)) {
+			live = live[1:]
+		}
+		if len(live) >= l.Requests {
+			if w := live[len(live)-l.Requests].Add(window).Sub(now); w > wait {
+				wait = w
+			}
+		}
+	}
+	return wait
+}
+
 // reserve counts a request to e and returns 0 if one may go now, else how long to wait.
 func (p *Pacer) reserve(e Endpoint) time.Duration {
 	p.mu.Lock()

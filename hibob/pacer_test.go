@@ -208,3 +208,40 @@ func TestPacerWaitPastTheDeadlineIsTransient(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.EqualValues(t, 1, f.count.Load(), "nothing sent while waiting")
 }
+
+func TestPacerDelayForecastsWaitWithoutReserving(t *testing.T) {
+	clock := newFakeClock()
+	p := hibob.NewPacer(map[hibob.Endpoint]hibob.Limit{hibob.EndpointSearch: {Requests: 2, Per: time.Minute}},
+		hibob.WithClock(clock.Now, clock.Sleep))
+	ctx := context.Background()
+	start := clock.Now()
+
+	// Nothing sent yet: no delay, and asking reserves nothing.
+	for range 5 {
+		require.Zero(t, p.Delay(hibob.EndpointSearch))
+	}
+	require.NoError(t, p.Wait(ctx, hibob.EndpointSearch))
+	require.Zero(t, p.Delay(hibob.EndpointSearch), "one of two sent")
+	require.NoError(t, p.Wait(ctx, hibob.EndpointSearch))
+	require.Equal(t, start, clock.Now(), "the two went at once")
+
+	// Budget spent: the delay is what Wait then blocks for (the window plus its guard).
+	d := p.Delay(hibob.EndpointSearch)
+	require.Equal(t, time.Minute+time.Minute/50, d)
+	require.Equal(t, d, p.Delay(hibob.EndpointSearch), "Delay does not count a request")
+	require.NoError(t, p.Wait(ctx, hibob.EndpointSearch))
+	require.Equal(t, start.Add(d), clock.Now())
+
+	// Other endpoints are unaffected; unpaced endpoints never wait.
+	require.Zero(t, p.Delay(hibob.EndpointBulkWork))
+
+	// A hold (no budget left, or a 429) shows as the time until its end, also on unpaced endpoints.
+	reset := clock.Now().Add(30 * time.Second)
+	p.Observe(hibob.EndpointBulkWork, hibob.RateLimit{Remaining: 0, Reset: reset})
+	require.Equal(t, 30*time.Second, p.Delay(hibob.EndpointBulkWork))
+	require.NoError(t, clock.Sleep(ctx, 30*time.Second))
+	require.Zero(t, p.Delay(hibob.EndpointBulkWork))
+
+	var nilPacer *hibob.Pacer
+	require.Zero(t, nilPacer.Delay(hibob.EndpointSearch))
+}

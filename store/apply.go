@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -56,9 +54,14 @@ func (s *Store) Apply(ctx context.Context, runID int64, opts ApplyOptions) (Run,
 	if opts.GuardMinimum <= 0 {
 		opts.GuardMinimum = defaultGuardMinimum
 	}
+	// A running run staged before staging was partitioned has no partitions: make them, so
+	// apply finds its staging empty (and says so) rather than missing.
+	if err := s.ensureStaging(ctx, runID); err != nil {
+		return Run{}, fmt.Errorf("store: apply run %d: %w", runID, err)
+	}
 	var tenant model.TenantKey
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		a := applier{tx: tx, runID: runID, opts: opts}
+		a := applier{tx: tx, runID: runID, opts: opts, st: stagingOf(runID)}
 		if err := a.run(ctx); err != nil {
 			return err
 		}
@@ -69,7 +72,7 @@ func (s *Store) Apply(ctx context.Context, runID int64, opts ApplyOptions) (Run,
 		return Run{}, err
 	}
 	// Staging is disposable once the run is applied; clearing it is not part of the apply.
-	if err := s.dropStaging(ctx, s.pool, runID); err != nil {
+	if err := s.dropStaging(ctx, runID); err != nil {
 		return Run{}, err
 	}
 	return s.Run(ctx, tenant, runID)
@@ -80,16 +83,34 @@ type applier struct {
 	tx    pgx.Tx
 	runID int64
 	opts  ApplyOptions
+	st    staging
 
 	tenant   model.TenantKey
 	asOf     time.Time
 	fullRead bool
 	baseline bool
+	version  int64 // the tenant's apply_version
+	active   int   // the tenant's active employees before this apply
 
+	parts      []stagedPart
 	counts     Counts
+	restored   int
 	rejections []model.Rejection
-	changes    int
-	guard      *Guard
+	// Duplicated IDs: copies beyond the first of each, and how many of the IDs are active
+	// employees staged as same or changed (activeDupRows of their copies).
+	extraCopies, activeDupIDs, activeDupRows int
+	wouldRemove                              int
+	changes                                  int
+	guard                                    *Guard
+}
+
+// stagedPart is a row of sync_run_parts.
+type stagedPart struct {
+	part                         string
+	seq                          int
+	rows, rejected               int
+	new, same, changed, restored int
+	version                      *int64
 }
 
 func (a *applier) run(ctx context.Context) error {
@@ -105,7 +126,7 @@ func (a *applier) run(ctx context.Context) error {
 		return nil // applied (or failed) before: nothing to do, the caller reads the run as it is
 	}
 	var baselineRun *int64
-	if err := a.tx.QueryRow(ctx, sqlLockTenant, a.tenant).Scan(&baselineRun); err != nil {
+	if err := a.tx.QueryRow(ctx, sqlLockTenantForApply, a.tenant).Scan(&baselineRun, &a.version, &a.active); err != nil {
 		return fmt.Errorf("store: apply run %d: lock tenant %q: %w", a.runID, a.tenant, err)
 	}
 	a.baseline = baselineRun == nil
@@ -115,10 +136,12 @@ func (a *applier) run(ctx context.Context) error {
 		do   func(context.Context) error
 	}{
 		{"check staging", a.checkStaging},
+		{"classify again", a.reclassify},
+		{"plan for few rows", a.planForFewRows(true)},
 		{"read rejections", a.readRejections},
-		{"take scheduled terminations", a.exec(sqlFillScheduledTerminations, a.runID, a.asOf)},
+		{"take scheduled terminations", a.fillScheduledTerminations},
 		{"reject duplicate IDs", a.rejectDuplicates},
-		{"keep hidden fields", a.exec(sqlMergeHidden, a.runID, a.tenant)},
+		{"keep hidden fields", a.exec(sqlMergeHidden, a.tenant)},
 		{"count removals", a.countRemovals},
 		{"write changes", a.writeChanges},
 		{"update changed employees", a.updateChanged},
@@ -136,70 +159,104 @@ func (a *applier) run(ctx context.Context) error {
 	return nil
 }
 
-func (a *applier) exec(sql string, args ...any) func(context.Context) error {
+// planForFewRows steers the planner for the steps that read the run's changed rows: each reads
+// a small partition and looks its rows up in the tenant's tables by primary key, which is right
+// however stale those tables' statistics are (the tenant's employees, just after its baseline,
+// look empty to the planner, which then hashes all of them to join a thousand).
+func (a *applier) planForFewRows(on bool) func(context.Context) error {
 	return func(ctx context.Context) error {
-		_, err := a.tx.Exec(ctx, sql, args...)
+		v := "off"
+		if !on {
+			v = "on"
+		}
+		_, err := a.tx.Exec(ctx, `SELECT set_config('enable_hashjoin', $1, true), set_config('enable_mergejoin', $1, true)`, v)
 		return err
 	}
 }
 
-// checkStaging compares what the fetches recorded with what staging holds.
+func (a *applier) exec(sql string, args ...any) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := a.tx.Exec(ctx, a.st.sql(sql), args...)
+		return err
+	}
+}
+
+// checkStaging reads what the fetches recorded and checks, part by part and without reading
+// the staged rows, that staging still holds it: a Postgres crash empties whole UNLOGGED
+// tables, so a part that left one row left all of them.
 func (a *applier) checkStaging(ctx context.Context) error {
-	recorded := map[string]int{}
-	recordedRejections := 0
-	rows, err := a.tx.Query(ctx, sqlRecordedParts, a.runID)
+	rows, err := a.tx.Query(ctx, a.st.sql(sqlCheckParts), a.runID)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var part string
-		var n, rejected int
-		if err := rows.Scan(&part, &n, &rejected); err != nil {
-			return err
-		}
-		if part != partListing {
-			recorded[part] = n
-		}
-		recordedRejections += rejected
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	staged := map[string]int{}
-	rows, err = a.tx.Query(ctx, sqlStagedCounts, a.runID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var part string
-		var n int
-		if err := rows.Scan(&part, &n); err != nil {
-			return err
-		}
-		staged[part] = n
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	var lost []string
-	for part, n := range recorded {
-		if staged[part] != n {
-			lost = append(lost, fmt.Sprintf("%s: %d recorded, %d staged", part, n, staged[part]))
+	for rows.Next() {
+		var p stagedPart
+		var rowsThere, rejectionsThere bool
+		if err := rows.Scan(&p.part, &p.rows, &p.rejected, &p.new, &p.same, &p.changed, &p.restored, &p.version,
+			&rowsThere, &rejectionsThere, &p.seq); err != nil {
+			return err
 		}
+		if !rowsThere {
+			lost = append(lost, fmt.Sprintf("%s %d: %d rows recorded, none staged", p.part, p.seq, p.rows))
+		}
+		if !rejectionsThere {
+			lost = append(lost, fmt.Sprintf("%s %d: %d rejections recorded, none staged", p.part, p.seq, p.rejected))
+		}
+		a.parts = append(a.parts, p)
 	}
-	if staged["rejections"] != recordedRejections {
-		lost = append(lost, fmt.Sprintf("rejections: %d recorded, %d staged", recordedRejections, staged["rejections"]))
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	if len(lost) > 0 {
-		sort.Strings(lost)
 		return fmt.Errorf("%w (%s): fetch the run again", ErrStagingIncomplete, strings.Join(lost, "; "))
 	}
-	a.counts.Fetched = staged[partEmployees] + staged["rejections"]
+	for _, p := range a.parts {
+		if p.part == partEmployees {
+			a.counts.Fetched += p.rows
+		}
+		a.counts.Fetched += p.rejected
+	}
 	return nil
 }
 
+// reclassify is the slow path: when a part was classified against another state of the tenant
+// than the current one (another run applied since), every staged row is classified again.
+func (a *applier) reclassify(ctx context.Context) error {
+	current := true
+	for _, p := range a.parts {
+		if p.part != partListing && (p.version == nil || *p.version != a.version) {
+			current = false
+		}
+	}
+	if current {
+		return nil
+	}
+	if _, err := a.tx.Exec(ctx, `SET LOCAL work_mem = '`+slowPathWorkMem+`'`); err != nil {
+		return err
+	}
+	for _, q := range sqlReclassify {
+		if _, err := a.tx.Exec(ctx, a.st.sql(q), a.tenant); err != nil {
+			return err
+		}
+	}
+	if _, err := a.tx.Exec(ctx, a.st.sql(sqlRecountParts), a.runID, a.version); err != nil {
+		return err
+	}
+	// The steps after this read the partitions by state: give the planner their statistics.
+	if _, err := a.tx.Exec(ctx, `ANALYZE `+a.st.employees+`, `+a.st.history); err != nil {
+		return err
+	}
+	a.parts = nil
+	a.counts.Fetched = 0
+	return a.checkStaging(ctx)
+}
+
+// slowPathWorkMem lets the slow path's whole-run joins hash in memory.
+const slowPathWorkMem = "256MB"
+
 func (a *applier) readRejections(ctx context.Context) error {
-	rows, err := a.tx.Query(ctx, sqlStagedRejections, a.runID)
+	rows, err := a.tx.Query(ctx, a.st.sql(sqlStagedRejections))
 	if err != nil {
 		return err
 	}
@@ -210,56 +267,102 @@ func (a *applier) readRejections(ctx context.Context) error {
 	return err
 }
 
+func (a *applier) fillScheduledTerminations(ctx context.Context) error {
+	var any bool
+	if err := a.tx.QueryRow(ctx, a.st.sql(`SELECT EXISTS (SELECT 1 FROM {H} WHERE terminates)`)).Scan(&any); err != nil || !any {
+		return err
+	}
+	_, err := a.tx.Exec(ctx, a.st.sql(sqlFillScheduledTerminations), a.tenant)
+	return err
+}
+
 // rejectDuplicates refuses every copy of an ID HiBob returned more than once in the run: which
 // copy is right cannot be known, and the stored row stays as it was (it is not removed either).
+// Staging marked the copies.
 func (a *applier) rejectDuplicates(ctx context.Context) error {
-	rows, err := a.tx.Query(ctx, sqlMarkDuplicates, a.runID)
+	rows, err := a.tx.Query(ctx, a.st.sql(sqlDuplicates))
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
 	for rows.Next() {
 		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		var n, active int
+		if err := rows.Scan(&id, &n, &active); err != nil {
 			return err
 		}
-		if !seen[id] {
-			seen[id] = true
-			a.rejections = append(a.rejections, model.Rejection{EmployeeID: id,
-				Reason: fmt.Sprintf("HiBob returned employee ID %s %d times in one sync; kept the stored record unchanged", id, n)})
-			// The n copies were fetched as one employee: one fetched, one rejected.
-			a.counts.Fetched -= n - 1
+		a.rejections = append(a.rejections, model.Rejection{EmployeeID: id,
+			Reason: fmt.Sprintf("HiBob returned employee ID %s %d times in one sync; kept the stored record unchanged", id, n)})
+		// The n copies were fetched as one employee: one fetched, one rejected.
+		a.extraCopies += n - 1
+		if active > 0 {
+			a.activeDupIDs++
+			a.activeDupRows += active
 		}
 	}
-	return rows.Err()
-}
-
-func (a *applier) countRemovals(ctx context.Context) error {
-	var wouldRemove, active int
-	if err := a.tx.QueryRow(ctx, sqlCountRemovals, a.runID, a.tenant).Scan(&wouldRemove, &active); err != nil {
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	if !a.fullRead || wouldRemove == 0 {
+	a.counts.Fetched -= a.extraCopies
+	return nil
+}
+
+// countRemovals counts, without reading the tenant's employees, who a full read would remove:
+// the tenant's active employees less those the run staged (as same or changed, once per ID)
+// and those it refused by ID without staging them.
+func (a *applier) countRemovals(ctx context.Context) error {
+	if !a.fullRead {
 		return nil
 	}
-	allowed := allowedRemovals(active, a.opts.GuardShare, a.opts.GuardMinimum)
-	if wouldRemove > allowed {
-		a.guard = &Guard{WouldRemove: wouldRemove, Of: active, Allowed: allowed}
+	staged := 0
+	for _, p := range a.parts {
+		if p.part == partEmployees {
+			staged += p.same + p.changed
+		}
+	}
+	staged += a.activeDupIDs - a.activeDupRows
+	var rejected int
+	if err := a.tx.QueryRow(ctx, a.st.sql(sqlRejectedActive), a.tenant).Scan(&rejected); err != nil {
+		return err
+	}
+	a.wouldRemove = a.active - staged - rejected
+	if a.wouldRemove < 0 {
+		return fmt.Errorf("%d active employees, %d staged and %d refused: the tenant's figures are inconsistent", a.active, staged, rejected)
+	}
+	if a.wouldRemove == 0 {
+		return nil
+	}
+	allowed := allowedRemovals(a.active, a.opts.GuardShare, a.opts.GuardMinimum)
+	if a.wouldRemove > allowed {
+		a.guard = &Guard{WouldRemove: a.wouldRemove, Of: a.active, Allowed: allowed}
 	}
 	return nil
+}
+
+// has says whether a partition holds a row that is no duplicate.
+func (a *applier) has(ctx context.Context, table string) (bool, error) {
+	var ok bool
+	err := a.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE NOT duplicate)`).Scan(&ok)
+	return ok, err
 }
 
 func (a *applier) writeChanges(ctx context.Context) error {
 	if a.baseline {
 		return nil
 	}
-	for _, q := range []string{sqlFieldChanges, sqlNewHireChanges} {
+	for _, q := range []struct {
+		table, sql string
+	}{{a.st.employeesChanged, sqlFieldChanges}, {a.st.employeesNew, sqlNewHireChanges}} {
+		if ok, err := a.has(ctx, q.table); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		args := []any{a.runID, a.tenant}
-		if q == sqlFieldChanges {
+		if q.sql == sqlFieldChanges {
 			args = append(args, a.asOf)
 		}
-		tag, err := a.tx.Exec(ctx, q, args...)
+		tag, err := a.tx.Exec(ctx, a.st.sql(q.sql), args...)
 		if err != nil {
 			return err
 		}
@@ -269,29 +372,39 @@ func (a *applier) writeChanges(ctx context.Context) error {
 }
 
 func (a *applier) updateChanged(ctx context.Context) error {
-	tag, err := a.tx.Exec(ctx, sqlUpdateChanged, a.runID, a.tenant)
-	a.counts.Updated = int(tag.RowsAffected())
-	return err
+	if ok, err := a.has(ctx, a.st.employeesChanged); err != nil || !ok {
+		return err
+	}
+	return a.tx.QueryRow(ctx, a.st.sql(sqlUpdateChanged), a.runID, a.tenant).Scan(&a.counts.Updated, &a.restored)
 }
 
 func (a *applier) insertNew(ctx context.Context) error {
-	tag, err := a.tx.Exec(ctx, sqlInsertNew, a.runID, a.tenant, a.baseline)
-	a.counts.Inserted = int(tag.RowsAffected())
 	staged := a.counts.Fetched - len(a.rejections)
-	a.counts.Unchanged = staged - a.counts.Inserted - a.counts.Updated
 	a.counts.Rejected = len(a.rejections)
+	defer func() { a.counts.Unchanged = staged - a.counts.Inserted - a.counts.Updated }()
+	if ok, err := a.has(ctx, a.st.employeesNew); err != nil || !ok {
+		return err
+	}
+	tag, err := a.tx.Exec(ctx, a.st.sql(sqlInsertNew), a.runID, a.tenant, a.baseline)
+	a.counts.Inserted = int(tag.RowsAffected())
 	return err
 }
 
 func (a *applier) remove(ctx context.Context) error {
 	switch {
-	case !a.fullRead:
+	case !a.fullRead || a.wouldRemove == 0:
 		return nil
-	case a.guard != nil:
-		_, err := a.tx.Exec(ctx, sqlHoldRemovals, a.runID, a.tenant)
+	}
+	// Removals read all the tenant's employees against the run's staged IDs: a hash join.
+	if err := a.planForFewRows(false)(ctx); err != nil {
 		return err
 	}
-	tag, err := a.tx.Exec(ctx, sqlRemove, a.runID, a.tenant, a.asOf)
+	defer func() { _ = a.planForFewRows(true)(ctx) }()
+	if a.guard != nil {
+		_, err := a.tx.Exec(ctx, a.st.sql(sqlHoldRemovals), a.runID, a.tenant)
+		return err
+	}
+	tag, err := a.tx.Exec(ctx, a.st.sql(sqlRemove), a.runID, a.tenant, a.asOf)
 	a.counts.Removed = int(tag.RowsAffected())
 	if !a.baseline {
 		a.changes += a.counts.Removed
@@ -299,32 +412,53 @@ func (a *applier) remove(ctx context.Context) error {
 	return err
 }
 
+// storeHistory writes the run's new and changed history rows and, for each history table the
+// run read in full, deletes the stored rows it no longer returned: only when there are any,
+// which the staged figures tell without reading the tenant's rows.
 func (a *applier) storeHistory(ctx context.Context) error {
-	if _, err := a.tx.Exec(ctx, sqlUpsertHistory, a.runID, a.tenant); err != nil {
-		return err
+	type tableFigures struct {
+		existing int // staged rows that match a stored row (same or changed)
 	}
-	if !a.fullRead {
-		return nil
+	read := map[string]*tableFigures{}
+	pending := false
+	for _, p := range a.parts {
+		if p.part == partEmployees || p.part == partListing {
+			continue
+		}
+		if read[p.part] == nil {
+			read[p.part] = &tableFigures{}
+		}
+		read[p.part].existing += p.same + p.changed
+		pending = pending || p.new+p.changed > 0
 	}
-	var tables []string
-	rows, err := a.tx.Query(ctx, `SELECT DISTINCT part FROM sync_run_parts WHERE run_id = $1`, a.runID)
-	if err != nil {
-		return err
-	}
-	parts, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
-	for _, t := range model.HistoryTables {
-		if slices.Contains(parts, string(t)) {
-			tables = append(tables, string(t))
+	var absent []string
+	if a.fullRead {
+		for _, t := range model.HistoryTables {
+			f := read[string(t)]
+			if f == nil {
+				continue
+			}
+			var stored int
+			var repeated bool
+			if err := a.tx.QueryRow(ctx, a.st.sql(sqlHistoryCount), a.tenant, string(t)).Scan(&stored, &repeated); err != nil {
+				return err
+			}
+			if repeated || stored != f.existing {
+				absent = append(absent, string(t))
+			}
 		}
 	}
-	if len(tables) == 0 {
-		return nil
+	if pending {
+		if _, err := a.tx.Exec(ctx, a.st.sql(sqlUpsertHistory), a.runID, a.tenant); err != nil {
+			return err
+		}
 	}
-	_, err = a.tx.Exec(ctx, sqlDeleteAbsentHistory, a.runID, a.tenant, tables)
-	return err
+	for _, t := range absent {
+		if _, err := a.tx.Exec(ctx, a.st.sql(sqlDeleteAbsentHistory), a.tenant, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *applier) writeOutbox(ctx context.Context) error {
@@ -366,7 +500,10 @@ func (a *applier) finish(ctx context.Context) error {
 		return err
 	}
 	if a.baseline {
-		_, err = a.tx.Exec(ctx, sqlSetBaseline, a.tenant, a.runID)
+		if _, err := a.tx.Exec(ctx, sqlSetBaseline, a.tenant, a.runID); err != nil {
+			return err
+		}
 	}
+	_, err = a.tx.Exec(ctx, sqlBumpTenant, a.tenant, a.counts.Inserted+a.restored-a.counts.Removed)
 	return err
 }

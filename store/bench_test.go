@@ -50,7 +50,7 @@ const (
 	benchChanged   = 1_000 // 1%
 )
 
-// benchTimeout bounds the whole scenario; it takes well under a minute on a 2-core machine.
+// benchTimeout bounds the whole scenario; it takes one and a half to two minutes on a 2-core machine.
 const benchTimeout = 5 * time.Minute
 
 type benchLine struct {

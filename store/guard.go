@@ -51,6 +51,9 @@ func (s *Store) ResolveGuard(ctx context.Context, tenant model.TenantKey, runID 
 				return err
 			}
 			removed = int(tag.RowsAffected())
+			if _, err := tx.Exec(ctx, sqlBumpTenant, tenant, -removed); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, sqlOutboxChanges, runID); err != nil {
 				return err
 			}

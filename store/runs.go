@@ -93,7 +93,17 @@ func (s *Store) StartRun(ctx context.Context, r RunRequest) (Run, error) {
 		return Run{}, fmt.Errorf("store: start a sync run for tenant %q: %w", r.Tenant, err)
 	}
 	row := s.pool.QueryRow(ctx, sqlSelectRun+` WHERE tenant_key = $1 AND request_key = $2`, r.Tenant, r.RequestKey)
-	return scanRun(row)
+	run, err := scanRun(row)
+	if err != nil || run.Status != RunRunning {
+		return run, err
+	}
+	// The run's staging partitions, made once here rather than by its first fetch; and those
+	// of finished runs that a timed-out drop left behind.
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return createStaging(ctx, tx, run.ID) }); err != nil {
+		return Run{}, fmt.Errorf("store: staging of run %d: %w", run.ID, err)
+	}
+	s.sweepStaging(ctx)
+	return run, nil
 }
 
 // Run reads one run of a tenant.
@@ -111,7 +121,7 @@ func (s *Store) FailRun(ctx context.Context, id int64, reason string) error {
 	if _, err := s.pool.Exec(ctx, sqlFailRun, id, reason); err != nil {
 		return fmt.Errorf("store: mark run %d failed: %w", id, err)
 	}
-	return s.dropStaging(ctx, s.pool, id)
+	return s.dropStaging(ctx, id)
 }
 
 func scanRun(row pgx.Row) (Run, error) {

@@ -24,25 +24,41 @@ const sqlFailRun = `
 UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now()
 WHERE id = $1 AND status = 'running'`
 
-const sqlLockRunForStaging = `SELECT status FROM sync_runs WHERE id = $1 FOR SHARE`
-
-const sqlUnstagePart = `
-WITH e AS (DELETE FROM staged_employees WHERE run_id = $1 AND $2 = 'employees' AND seq = $3),
-     h AS (DELETE FROM staged_history WHERE run_id = $1 AND history_table = $2 AND seq = $3)
-DELETE FROM staged_rejections WHERE run_id = $1 AND part = $2 AND seq = $3`
-
-const sqlStageRejection = `
-INSERT INTO staged_rejections (run_id, part, seq, employee_id, reason) VALUES ($1, $2, $3, $4, $5)`
+// Staging's statements all look rows up by key, in tables that grow from empty as the run
+// stages (its partitions) or that the planner has no fresh statistics of (the tenant's
+// employees after its baseline): the transaction never scans them whole.
+const sqlLockRunForStaging = `
+SELECT status, tenant_key, as_of, set_config('enable_seqscan', 'off', true) FROM sync_runs WHERE id = $1 FOR SHARE`
 
 const sqlRecordPart = `
-INSERT INTO sync_run_parts (run_id, part, seq, rows, rejected) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (run_id, part, seq) DO UPDATE SET rows = EXCLUDED.rows, rejected = EXCLUDED.rejected`
+INSERT INTO sync_run_parts (run_id, part, seq, rows, rejected, new_rows, same_rows, changed_rows, restored_rows, apply_version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (run_id, part, seq) DO UPDATE
+SET (rows, rejected, new_rows, same_rows, changed_rows, restored_rows, apply_version) = (EXCLUDED.rows, EXCLUDED.rejected,
+    EXCLUDED.new_rows, EXCLUDED.same_rows, EXCLUDED.changed_rows, EXCLUDED.restored_rows, EXCLUDED.apply_version)`
 
-const (
-	sqlDropStagedEmployees  = `DELETE FROM staged_employees WHERE run_id = $1`
-	sqlDropStagedHistory    = `DELETE FROM staged_history WHERE run_id = $1`
-	sqlDropStagedRejections = `DELETE FROM staged_rejections WHERE run_id = $1`
-)
+// The stored rows of a batch's IDs, by primary key, and the tenant's apply_version, in one
+// snapshot. $2: the batch's IDs.
+const sqlClassifyEmployees = `
+SELECT (SELECT apply_version FROM tenants WHERE key = $1),
+       coalesce(array_agg(e.employee_id), '{}'), coalesce(array_agg(e.hash), '{}'),
+       coalesce(array_agg(e.removed_at IS NOT NULL), '{}')
+FROM employees e WHERE e.tenant_key = $1 AND e.employee_id = ANY($2)`
+
+// $2: the history table; $3, $4: the page's employee and entry IDs.
+const sqlClassifyHistory = `
+SELECT (SELECT apply_version FROM tenants WHERE key = $1),
+       coalesce(array_agg(h.employee_id), '{}'), coalesce(array_agg(h.entry_id), '{}'), coalesce(array_agg(h.hash), '{}')
+FROM unnest($3::text[], $4::bigint[]) k(employee_id, entry_id)
+JOIN employee_history h ON h.tenant_key = $1 AND h.history_table = $2 AND h.employee_id = k.employee_id AND h.entry_id = k.entry_id`
+
+// Runs no longer running whose staging partitions are still there.
+const sqlLeftoverStaging = `
+SELECT r.id FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid
+JOIN sync_runs r ON r.id = substring(c.relname FROM '^staged_rejections_r([0-9]+)$')::bigint
+WHERE i.inhparent = 'staged_rejections'::regclass AND r.status <> 'running'
+LIMIT 20`
 
 // Apply, in the order it runs. $1 is always the run, $2 the tenant.
 
@@ -53,44 +69,93 @@ SELECT tenant_key, status, as_of, full_read FROM sync_runs WHERE id = $1 FOR UPD
 // NO KEY UPDATE leaves the tenant's foreign-key references (new runs, credentials) unblocked.
 const sqlLockTenant = `SELECT baseline_run_id FROM tenants WHERE key = $1 FOR NO KEY UPDATE`
 
-const sqlRecordedParts = `
-SELECT part, sum(rows)::int, sum(rejected)::int FROM sync_run_parts WHERE run_id = $1 GROUP BY part`
+const sqlLockTenantForApply = `
+SELECT baseline_run_id, apply_version, active_employees FROM tenants WHERE key = $1 FOR NO KEY UPDATE`
 
-const sqlStagedCounts = `
-SELECT 'employees', count(*)::int FROM staged_employees WHERE run_id = $1
-UNION ALL
-SELECT history_table, count(*)::int FROM staged_history WHERE run_id = $1 GROUP BY history_table
-UNION ALL
-SELECT 'rejections', count(*)::int FROM staged_rejections WHERE run_id = $1`
+// Every write to a tenant's employees or history bumps apply_version, which tells apply whether
+// the states staging gave the rows still hold. $2: the change in active employees.
+const sqlBumpTenant = `
+UPDATE tenants SET apply_version = apply_version + 1, active_employees = active_employees + $2 WHERE key = $1`
+
+// The run's parts, each with whether staging still holds it: a Postgres crash empties whole
+// UNLOGGED tables, so one row of a part (found by index) proves the part whole.
+const sqlCheckParts = `
+SELECT p.part, p.rows, p.rejected, p.new_rows, p.same_rows, p.changed_rows, p.restored_rows, p.apply_version,
+       CASE WHEN p.rows = 0 OR p.part = 'listing' THEN true
+            WHEN p.part = 'employees' THEN EXISTS (SELECT 1 FROM {E} s WHERE s.seq = p.seq)
+            ELSE EXISTS (SELECT 1 FROM {H} h WHERE h.history_table = p.part AND h.seq = p.seq) END,
+       p.rejected = 0 OR EXISTS (SELECT 1 FROM {R} r WHERE r.part = p.part AND r.seq = p.seq),
+       p.seq
+FROM sync_run_parts p WHERE p.run_id = $1
+ORDER BY p.part, p.seq`
+
+// The slow path: the tenant changed since staging classified the rows (another run applied in
+// between), so every row is classified again, set-based, and the parts' figures recounted.
+// $1 is the tenant here.
+var sqlReclassify = []string{
+	`UPDATE {E} s SET state = 'new'
+WHERE s.state <> 'new' AND NOT EXISTS (SELECT 1 FROM employees e WHERE e.tenant_key = $1 AND e.employee_id = s.employee_id)`,
+	`UPDATE {E} s
+SET state = CASE WHEN e.removed_at IS NOT NULL THEN 'restored' WHEN e.hash = s.hash THEN 'same' ELSE 'changed' END
+FROM employees e
+WHERE e.tenant_key = $1 AND e.employee_id = s.employee_id
+  AND s.state <> CASE WHEN e.removed_at IS NOT NULL THEN 'restored' WHEN e.hash = s.hash THEN 'same' ELSE 'changed' END`,
+	`UPDATE {H} s SET state = 'new'
+WHERE s.state <> 'new' AND NOT EXISTS (SELECT 1 FROM employee_history h WHERE h.tenant_key = $1
+    AND h.history_table = s.history_table AND h.employee_id = s.employee_id AND h.entry_id = s.entry_id)`,
+	`UPDATE {H} s SET state = CASE WHEN h.hash = s.hash THEN 'same' ELSE 'changed' END
+FROM employee_history h
+WHERE h.tenant_key = $1 AND h.history_table = s.history_table AND h.employee_id = s.employee_id AND h.entry_id = s.entry_id
+  AND s.state <> CASE WHEN h.hash = s.hash THEN 'same' ELSE 'changed' END`,
+}
+
+// $1 the run, $2 the tenant's apply_version now.
+const sqlRecountParts = `
+WITH c AS (
+    SELECT 'employees' AS part, seq, count(*) FILTER (WHERE state = 'new') AS n, count(*) FILTER (WHERE state = 'same') AS s,
+           count(*) FILTER (WHERE state = 'changed') AS c, count(*) FILTER (WHERE state = 'restored') AS r
+    FROM {E} GROUP BY seq
+    UNION ALL
+    SELECT history_table, seq, count(*) FILTER (WHERE state = 'new'), count(*) FILTER (WHERE state = 'same'),
+           count(*) FILTER (WHERE state = 'changed'), 0
+    FROM {H} GROUP BY history_table, seq)
+UPDATE sync_run_parts p
+SET new_rows = coalesce(c.n, 0), same_rows = coalesce(c.s, 0), changed_rows = coalesce(c.c, 0),
+    restored_rows = coalesce(c.r, 0), apply_version = $2
+FROM sync_run_parts p2 LEFT JOIN c ON c.part = p2.part AND c.seq = p2.seq
+WHERE p.run_id = $1 AND p2.run_id = $1 AND p2.part = p.part AND p2.seq = p.seq`
 
 const sqlStagedRejections = `
-SELECT coalesce(employee_id, ''), reason FROM staged_rejections WHERE run_id = $1 ORDER BY part, seq, employee_id`
+SELECT coalesce(employee_id, ''), reason FROM {R} ORDER BY part, seq, employee_id`
 
 // A termination HiBob has scheduled shows as a future Terminated row of the lifecycle table
 // before (or without) internal.terminationDate; the employee takes its date, and its hash
 // changes with it, so the diff sees the termination the day it is scheduled. The current row
 // counts too: on the day itself internal.terminationDate may still be empty, and the date
-// already announced must not read as withdrawn. $2 is as_of here.
+// already announced must not read as withdrawn. Staging marked those rows (terminates). The
+// rows it fills are classified again against the stored employee. $1 is the tenant.
 const sqlFillScheduledTerminations = `
-UPDATE staged_employees s
+UPDATE {E} s
 SET termination_date = h.effective_date,
-    hash = sha256(s.hash || convert_to(h.effective_date::text, 'UTF8'))
-FROM (SELECT employee_id, min(effective_date) AS effective_date
-      FROM staged_history
-      WHERE run_id = $1 AND history_table = 'lifecycle' AND lifecycle_class = 'Terminated'
-        AND (effective_date > $2 OR is_current)
-      GROUP BY employee_id) h
-WHERE s.run_id = $1 AND s.employee_id = h.employee_id AND s.termination_date IS NULL`
+    hash = sha256(s.hash || convert_to(h.effective_date::text, 'UTF8')),
+    state = CASE WHEN e.employee_id IS NULL THEN 'new' WHEN e.removed_at IS NOT NULL THEN 'restored'
+                 WHEN e.hash = sha256(s.hash || convert_to(h.effective_date::text, 'UTF8')) THEN 'same'
+                 ELSE 'changed' END
+FROM (SELECT employee_id, min(effective_date) AS effective_date FROM {H} WHERE terminates GROUP BY employee_id) h
+LEFT JOIN employees e ON e.tenant_key = $1 AND e.employee_id = h.employee_id
+    AND e.employee_id = ANY (ARRAY(SELECT employee_id FROM {H} WHERE terminates))
+WHERE s.employee_id = h.employee_id AND s.termination_date IS NULL
+  AND s.employee_id = ANY (ARRAY(SELECT employee_id FROM {H} WHERE terminates))`
 
-const sqlMarkDuplicates = `
-UPDATE staged_employees s SET duplicate = true
-FROM (SELECT employee_id, count(*)::int AS n FROM staged_employees WHERE run_id = $1
-      GROUP BY employee_id HAVING count(*) > 1) d
-WHERE s.run_id = $1 AND s.employee_id = d.employee_id
-RETURNING s.employee_id, d.n`
+// The IDs the run returned more than once: how many times, and how many copies were of an
+// employee the tenant has active (same or changed).
+const sqlDuplicates = `
+SELECT employee_id, count(*)::int, (count(*) FILTER (WHERE state IN ('same', 'changed')))::int
+FROM {E} WHERE duplicate GROUP BY employee_id ORDER BY employee_id`
 
 // sqlMergeHidden keeps the stored value of every column the service user could not see this
-// time, so a revoked permission never reads as "the address was deleted".
+// time, so a revoked permission never reads as "the address was deleted". Only rows that will
+// be written need it.
 var sqlMergeHidden = func() string {
 	sets := make([]string, len(employeeColumns))
 	for i, c := range employeeColumns {
@@ -101,31 +166,41 @@ var sqlMergeHidden = func() string {
 		sets[i] = fmt.Sprintf("%s = CASE WHEN s.hidden @> '{%s}' THEN %s ELSE s.%s END",
 			c.name, strings.Join(c.hiddenWhen, ","), keep, c.name)
 	}
-	return `UPDATE staged_employees s SET ` + strings.Join(sets, ", ") + `
+	return `UPDATE {E_changed} s SET ` + strings.Join(sets, ", ") + `
 FROM employees e
-WHERE s.run_id = $1 AND cardinality(s.hidden) > 0 AND e.tenant_key = $2 AND e.employee_id = s.employee_id`
+WHERE cardinality(s.hidden) > 0 AND e.tenant_key = $1 AND e.employee_id = s.employee_id
+  AND e.employee_id = ANY (ARRAY(SELECT employee_id FROM {E_changed} WHERE cardinality(hidden) > 0))`
 }()
+
+// Active employees of the tenant that the run did not stage but refused (by ID, at the listing
+// or the fetch): they are not removed.
+const sqlRejectedActive = `
+SELECT count(DISTINCT r.employee_id)::int FROM {R} r
+JOIN employees e ON e.tenant_key = $1 AND e.employee_id = r.employee_id AND e.removed_at IS NULL
+WHERE NOT EXISTS (SELECT 1 FROM {E} s WHERE s.employee_id = r.employee_id)`
 
 // Removal candidates: employees the tenant has that this full read neither returned nor refused.
 const removalCandidates = `
 e.tenant_key = $2 AND e.removed_at IS NULL
-AND NOT EXISTS (SELECT 1 FROM staged_employees s WHERE s.run_id = $1 AND s.employee_id = e.employee_id)
-AND NOT EXISTS (SELECT 1 FROM staged_rejections r WHERE r.run_id = $1 AND r.employee_id = e.employee_id)`
+AND NOT EXISTS (SELECT 1 FROM {E} s WHERE s.employee_id = e.employee_id)
+AND NOT EXISTS (SELECT 1 FROM {R} r WHERE r.employee_id = e.employee_id)`
 
-const sqlCountRemovals = `
-SELECT count(*) FILTER (WHERE ` + removalCandidates + `)::int, count(*) FILTER (WHERE e.removed_at IS NULL)::int
-FROM employees e WHERE e.tenant_key = $2`
+// The statements below that join the run's changed rows to the tenant's employees also name
+// the employees by ID (= ANY (ARRAY(…))): whatever order the planner joins them in, it reads
+// only those employees by primary key, even when its statistics of the tenant are stale (just
+// after the baseline, the tenant's 100,000 employees look like a few hundred to it).
 
 // sqlFieldChanges writes the change feed for employees whose content changed, before they are
 // updated (it needs the old values). $3 is as_of.
 const sqlFieldChanges = `
 INSERT INTO changes (tenant_key, run_id, employee_id, kind, field, old_value, new_value, effective_date)
 SELECT $2, $1, s.employee_id, c.kind, c.field, c.old_value, c.new_value, c.effective_date
-FROM staged_employees s
+FROM {E_changed} s
 JOIN employees e ON e.tenant_key = $2 AND e.employee_id = s.employee_id
+    AND e.employee_id = ANY (ARRAY(SELECT employee_id FROM {E_changed}))
 LEFT JOIN LATERAL (
-    SELECT h.effective_date FROM staged_history h
-    WHERE h.run_id = $1 AND h.history_table = 'lifecycle' AND h.employee_id = s.employee_id AND h.is_current
+    SELECT h.effective_date FROM {H} h
+    WHERE h.history_table = 'lifecycle' AND h.employee_id = s.employee_id AND h.is_current
     ORDER BY h.entry_id DESC LIMIT 1) lc ON true
 CROSS JOIN LATERAL (VALUES
     ('restored'::text, 'employee'::text, NULL::text, NULL::text, NULL::date,
@@ -164,35 +239,40 @@ CROSS JOIN LATERAL (VALUES
     ('name_changed', 'name', concat_ws(' ', e.first_name, e.surname), concat_ws(' ', s.first_name, s.surname), NULL,
         (e.first_name, e.surname, e.display_name) IS DISTINCT FROM (s.first_name, s.surname, s.display_name))
 ) AS c(kind, field, old_value, new_value, effective_date, fires)
-WHERE s.run_id = $1 AND NOT s.duplicate AND (e.hash <> s.hash OR e.removed_at IS NOT NULL) AND c.fires`
+WHERE NOT s.duplicate AND (e.hash <> s.hash OR e.removed_at IS NOT NULL) AND c.fires`
 
 // New employees after the baseline are hires, announced at once even when they start later.
 // Someone who appears already terminated is nobody to welcome.
 const sqlNewHireChanges = `
 INSERT INTO changes (tenant_key, run_id, employee_id, kind, field, old_value, new_value, effective_date)
 SELECT $2, $1, s.employee_id, 'hired', 'lifecycle_status', NULL, s.lifecycle_class, s.start_date
-FROM staged_employees s
-WHERE s.run_id = $1 AND NOT s.duplicate AND s.lifecycle_class IS DISTINCT FROM 'Terminated'
-  AND NOT EXISTS (SELECT 1 FROM employees e WHERE e.tenant_key = $2 AND e.employee_id = s.employee_id)`
+FROM {E_new} s
+WHERE NOT s.duplicate AND s.lifecycle_class IS DISTINCT FROM 'Terminated'`
 
+// Returns how many rows it updated and how many of them were restored.
 var sqlUpdateChanged = fmt.Sprintf(`
-UPDATE employees e
-SET (%s, hidden, raw, hash, hire_announced, last_run_id, removed_at, removed_run_id)
-  = (%s, s.hidden, s.raw, s.hash, e.hire_announced OR s.lifecycle_class IS DISTINCT FROM 'Hired', $1, NULL, NULL)
-FROM staged_employees s
-WHERE s.run_id = $1 AND NOT s.duplicate AND e.tenant_key = $2 AND e.employee_id = s.employee_id
-  AND (e.hash <> s.hash OR e.removed_at IS NOT NULL)`,
+WITH u AS (
+    UPDATE employees e
+    SET (%s, hidden, raw, hash, hire_announced, last_run_id, removed_at, removed_run_id)
+      = (%s, s.hidden, s.raw, s.hash, e.hire_announced OR s.lifecycle_class IS DISTINCT FROM 'Hired', $1, NULL, NULL)
+    FROM {E_changed} s
+    WHERE NOT s.duplicate AND e.tenant_key = $2 AND e.employee_id = s.employee_id
+      AND e.employee_id = ANY (ARRAY(SELECT employee_id FROM {E_changed}))
+      AND (e.hash <> s.hash OR e.removed_at IS NOT NULL)
+    RETURNING s.state)
+SELECT count(*)::int, (count(*) FILTER (WHERE state = 'restored'))::int FROM u`,
 	strings.Join(employeeColumnNames(""), ", "), strings.Join(employeeColumnNames("s"), ", "))
 
 // In the baseline a future starter is not yet announced: Gifted hears "hired" when they start.
 // After it, a new employee is announced by sqlNewHireChanges. $3 is "this run is the baseline".
+// Staging found no stored row for these IDs and no apply has run since (apply_version), so a
+// conflict here is a bug, not a race: it fails the apply.
 var sqlInsertNew = fmt.Sprintf(`
 INSERT INTO employees (tenant_key, employee_id, %s, hidden, raw, hash, hire_announced, first_run_id, last_run_id)
 SELECT $2, s.employee_id, %s, s.hidden, s.raw, s.hash,
        NOT $3::boolean OR s.lifecycle_class IS DISTINCT FROM 'Hired', $1, $1
-FROM staged_employees s
-WHERE s.run_id = $1 AND NOT s.duplicate
-  AND NOT EXISTS (SELECT 1 FROM employees e WHERE e.tenant_key = $2 AND e.employee_id = s.employee_id)`,
+FROM {E_new} s
+WHERE NOT s.duplicate`,
 	strings.Join(employeeColumnNames(""), ", "), strings.Join(employeeColumnNames("s"), ", "))
 
 // $3 is as_of, the removal's effective date.
@@ -223,13 +303,17 @@ ON CONFLICT DO NOTHING`
 const historyColumns = `effective_date, end_effective_date, is_current, status, lifecycle_class, employee_status, reason,
     title, department, site, reports_to_id, employment_type, contract, raw, hash`
 
-// A row re-staged by a retried page appears once: DISTINCT ON keeps the latest page's copy.
+// Only new and changed rows are written. An entry staged more than once (on pages that shifted
+// under the read) is taken from the latest page, and written only when that copy differs.
 const sqlUpsertHistory = `
 INSERT INTO employee_history (tenant_key, history_table, employee_id, entry_id, ` + historyColumns + `, last_run_id)
-SELECT DISTINCT ON (history_table, employee_id, entry_id)
-       $2, history_table, employee_id, entry_id, ` + historyColumns + `, $1
-FROM staged_history WHERE run_id = $1
-ORDER BY history_table, employee_id, entry_id, seq DESC
+SELECT $2::text, history_table, employee_id, entry_id, ` + historyColumns + `, $1::bigint
+FROM {H_pending} WHERE NOT repeated
+UNION ALL
+SELECT $2::text, history_table, employee_id, entry_id, ` + historyColumns + `, $1::bigint
+FROM (SELECT DISTINCT ON (history_table, employee_id, entry_id) * FROM {H} WHERE repeated
+      ORDER BY history_table, employee_id, entry_id, seq DESC) latest
+WHERE state <> 'same'
 ON CONFLICT (tenant_key, history_table, employee_id, entry_id) DO UPDATE
 SET (` + historyColumns + `, last_run_id) = (
     EXCLUDED.effective_date, EXCLUDED.end_effective_date, EXCLUDED.is_current, EXCLUDED.status,
@@ -238,11 +322,17 @@ SET (` + historyColumns + `, last_run_id) = (
     EXCLUDED.hash, EXCLUDED.last_run_id)
 WHERE employee_history.hash <> EXCLUDED.hash`
 
-// $3: the history tables this run read in full.
+// How many rows the tenant has in a history table, and whether the run staged an entry of it
+// more than once. $1 the tenant, $2 the table.
+const sqlHistoryCount = `
+SELECT (SELECT count(*)::int FROM employee_history WHERE tenant_key = $1 AND history_table = $2),
+       EXISTS (SELECT 1 FROM {H} WHERE repeated AND history_table = $2)`
+
+// $1: the tenant; $2: a history table this run read in full; its stored rows the run did not return go.
 const sqlDeleteAbsentHistory = `
 DELETE FROM employee_history h
-WHERE h.tenant_key = $2 AND h.history_table = ANY($3)
-  AND NOT EXISTS (SELECT 1 FROM staged_history s WHERE s.run_id = $1 AND s.history_table = h.history_table
+WHERE h.tenant_key = $1 AND h.history_table = $2
+  AND NOT EXISTS (SELECT 1 FROM {H} s WHERE s.history_table = h.history_table
                   AND s.employee_id = h.employee_id AND s.entry_id = h.entry_id)`
 
 // Gifted's events carry no personal data: the consumer reads the change feed by cursor.

@@ -53,11 +53,11 @@ func (t *tenant) status() Status {
 func (t *tenant) describe() string {
 	st := t.st
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s) is %s since %s.", t.in.Company, t.in.Tenant, st.Phase, stamp(st.PhaseSince))
+	b.WriteString(fmt.Sprintf("%s (%s) is %s since %s.", t.in.Company, t.in.Tenant, st.Phase, stamp(st.PhaseSince)))
 	switch st.Phase {
 	case model.PhaseAwaitingReview:
 		if r := st.Review; r != nil {
-			fmt.Fprintf(&b, " Support review requested %s; reminder %s, due %s.", stamp(r.RequestedAt), stamp(r.ReminderAt), stamp(r.DueAt))
+			b.WriteString(fmt.Sprintf(" Support review requested %s; reminder %s, due %s.", stamp(r.RequestedAt), stamp(r.ReminderAt), stamp(r.DueAt)))
 			if r.Breached {
 				b.WriteString(" The 72-hour review SLA is BREACHED.")
 			} else if r.ReminderSent {
@@ -66,27 +66,27 @@ func (t *tenant) describe() string {
 		}
 		if a := st.Audit; a != nil {
 			c := a.Audit.Coverage
-			fmt.Fprintf(&b, " Preview: %d employees (%d inactive); of %d read, %d have a birthday, %d a start date, %d a home address, %d a work email.",
-				a.Audit.Employees, a.Audit.Inactive, c.Sampled, c.Birthday, c.StartDate, c.HomeAddress, c.WorkEmail)
+			b.WriteString(fmt.Sprintf(" Preview: %d employees (%d inactive); of %d read, %d have a birthday, %d a start date, %d a home address, %d a work email.",
+				a.Audit.Employees, a.Audit.Inactive, c.Sampled, c.Birthday, c.StartDate, c.HomeAddress, c.WorkEmail))
 		}
 	case model.PhaseRemovalsOnHold:
 		if h := st.Hold; h != nil {
-			fmt.Fprintf(&b, " Run %d would remove %d of %d employees (at most %d go without review): approve to remove them, reject to keep them.",
-				h.RunID, h.WouldRemove, h.Of, h.Allowed)
+			b.WriteString(fmt.Sprintf(" Run %d would remove %d of %d employees (at most %d go without review): approve to remove them, reject to keep them.",
+				h.RunID, h.WouldRemove, h.Of, h.Allowed))
 		}
 	case model.PhasePaused:
-		fmt.Fprintf(&b, " Paused while %s; resume to continue.", st.PausedFrom)
+		b.WriteString(fmt.Sprintf(" Paused while %s; resume to continue.", st.PausedFrom))
 	}
 	if !st.SyncStartedAt.IsZero() {
-		fmt.Fprintf(&b, " A sync is running since %s.", stamp(st.SyncStartedAt))
+		b.WriteString(fmt.Sprintf(" A sync is running since %s.", stamp(st.SyncStartedAt)))
 	}
 	if ls := st.LastSync; ls != nil {
-		fmt.Fprintf(&b, " Last sync (run %d, %s) %s at %s: %d fetched, %d new, %d updated, %d removed, %d rejected, %d changes.",
+		b.WriteString(fmt.Sprintf(" Last sync (run %d, %s) %s at %s: %d fetched, %d new, %d updated, %d removed, %d rejected, %d changes.",
 			ls.RunID, ls.Kind, ls.Outcome, stamp(ls.FinishedAt), ls.Counts.Fetched, ls.Counts.Inserted, ls.Counts.Updated,
-			ls.Counts.Removed, ls.Counts.Rejected, ls.Changes)
+			ls.Counts.Removed, ls.Counts.Rejected, ls.Changes))
 	}
 	if !st.NextSyncAt.IsZero() && (st.Phase == model.PhaseActive || st.Phase == model.PhaseSyncFailing) {
-		fmt.Fprintf(&b, " Next sync %s.", stamp(st.NextSyncAt))
+		b.WriteString(fmt.Sprintf(" Next sync %s.", stamp(st.NextSyncAt)))
 	}
 	if st.LastError != "" {
 		b.WriteString(" " + st.LastError)

@@ -32,6 +32,7 @@ var subcommands = map[string]subcommand{
 	"demo":       {"the main job: check a simulated company's service user, grant what is missing, check again", (*cli).demo},
 	"migrate":    {"apply the database schema's migrations (DATABASE_URL, else a local or throwaway Postgres)", (*cli).migrate},
 	"gen-key":    {"print a new HIBOBSYNC_SECRET_KEY value (--rotate: prepend it to the current one)", (*cli).genKey},
+	"worker":     {"run the Temporal worker of the tenant workflows until SIGINT or SIGTERM (TEMPORAL_*, DATABASE_URL, HIBOBSYNC_SECRET_KEY)", (*cli).worker},
 }
 
 // exitError carries the process exit status a subcommand wants, beside the reason.
