@@ -1,16 +1,29 @@
 # The README's two commands: `make demo` runs the main job, `make test` passes the tests.
 GO ?= go
 
-.PHONY: demo test build fuzz migrate bench-store temporal workflowcheck
+.PHONY: demo test build fuzz migrate bench-store temporal workflowcheck compose-check
 
-demo:
+# The whole system on this machine, telling the story of one customer's connection (see the
+# README): the Temporal dev server (UI on http://127.0.0.1:8233), Postgres, a simulated HiBob,
+# the worker and the API, all in one process, its state in .data/. Stays up until Ctrl-C.
+demo: temporal
 	$(GO) run ./cmd/hibobsync demo
 
-# Installs what the tests need (the Temporal CLI), then vet, workflowcheck and every test.
-test: temporal
+# Installs what the tests need (the Temporal CLI), then vet, workflowcheck, the compose file's
+# syntax and every test.
+test: temporal compose-check
 	$(GO) vet ./...
 	$(GO) tool workflowcheck ./...
 	$(GO) test -race -timeout 30m ./...
+
+# docker-compose.yml checked by docker compose itself, where there is one (a docker client
+# without the compose plugin, as on these machines, skips the check).
+compose-check:
+	@if docker compose version >/dev/null 2>&1; then \
+		docker compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"; \
+	else \
+		echo "docker compose is not available here: skipping the docker-compose.yml check"; \
+	fi
 
 # The Temporal CLI, pinned: its dev server runs the workflow tests, the demo and the benchmarks
 # (devserver package). Built from the Go module proxy into bin/ when bin/temporal is missing or

@@ -47,6 +47,10 @@ func (a *Activities) ApplyRun(ctx context.Context, in ApplyInput) (RunSummary, e
 	if err != nil {
 		return RunSummary{}, failure(in.Tenant, fmt.Sprintf("applying run %d", in.RunID), err, a.now())
 	}
+	if err := a.Store.DropStaging(ctx, in.RunID); err != nil {
+		// The next StartRun sweeps what is left; the run itself is applied.
+		activity.GetLogger(ctx).Warn("drop staging of an applied run", "tenant", in.Tenant, "run", in.RunID, "error", err)
+	}
 	c := run.Counts
 	activity.GetLogger(ctx).Info("sync run applied", "tenant", in.Tenant, "run", run.ID, "status", run.Status,
 		"baseline", run.Baseline, "fetched", c.Fetched, "inserted", c.Inserted, "updated", c.Updated,

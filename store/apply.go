@@ -71,10 +71,8 @@ func (s *Store) Apply(ctx context.Context, runID int64, opts ApplyOptions) (Run,
 	if err != nil {
 		return Run{}, err
 	}
-	// Staging is disposable once the run is applied; clearing it is not part of the apply.
-	if err := s.dropStaging(ctx, runID); err != nil {
-		return Run{}, err
-	}
+	// The run's staging stays until DropStaging (the caller's, once it has the result) or the
+	// next StartRun's sweep: dropping partitions waits on locks that are no part of applying.
 	return s.Run(ctx, tenant, runID)
 }
 
@@ -137,7 +135,6 @@ func (a *applier) run(ctx context.Context) error {
 	}{
 		{"check staging", a.checkStaging},
 		{"classify again", a.reclassify},
-		{"plan for few rows", a.planForFewRows(true)},
 		{"read rejections", a.readRejections},
 		{"take scheduled terminations", a.fillScheduledTerminations},
 		{"reject duplicate IDs", a.rejectDuplicates},
@@ -157,21 +154,6 @@ func (a *applier) run(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// planForFewRows steers the planner for the steps that read the run's changed rows: each reads
-// a small partition and looks its rows up in the tenant's tables by primary key, which is right
-// however stale those tables' statistics are (the tenant's employees, just after its baseline,
-// look empty to the planner, which then hashes all of them to join a thousand).
-func (a *applier) planForFewRows(on bool) func(context.Context) error {
-	return func(ctx context.Context) error {
-		v := "off"
-		if !on {
-			v = "on"
-		}
-		_, err := a.tx.Exec(ctx, `SELECT set_config('enable_hashjoin', $1, true), set_config('enable_mergejoin', $1, true)`, v)
-		return err
-	}
 }
 
 func (a *applier) exec(sql string, args ...any) func(context.Context) error {
@@ -395,11 +377,6 @@ func (a *applier) remove(ctx context.Context) error {
 	case !a.fullRead || a.wouldRemove == 0:
 		return nil
 	}
-	// Removals read all the tenant's employees against the run's staged IDs: a hash join.
-	if err := a.planForFewRows(false)(ctx); err != nil {
-		return err
-	}
-	defer func() { _ = a.planForFewRows(true)(ctx) }()
 	if a.guard != nil {
 		_, err := a.tx.Exec(ctx, a.st.sql(sqlHoldRemovals), a.runID, a.tenant)
 		return err

@@ -651,6 +651,7 @@ func TestStagingReplacesBatchesAndRefusesFinishedRuns(t *testing.T) {
 	require.Equal(t, store.Counts{Fetched: 20, Inserted: 20}, got.Counts)
 	require.Empty(t, got.Rejections)
 	require.Equal(t, 2, countRows(t, f.s, `SELECT count(*)::int FROM employee_history WHERE tenant_key = $1`, f.tenant))
+	require.NoError(t, f.s.DropStaging(ctx, run.ID))
 	for _, table := range []string{"staged_employees", "staged_history", "staged_rejections"} {
 		require.Zero(t, countRows(t, f.s, `SELECT count(*)::int FROM `+table+` WHERE run_id = $1`, run.ID), table)
 	}

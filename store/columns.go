@@ -43,6 +43,7 @@ var employeeColumns = []employeeColumn{
 	{name: "site_label", hiddenWhen: []string{"work.site"}, field: func(e *model.Employee) any { return &e.Site.Label }},
 	{name: "manager_id", hiddenWhen: []string{"work.manager"}, field: func(e *model.Employee) any { return &e.ManagerID }},
 	{name: "access_status", hiddenWhen: []string{"internal.status"}, field: func(e *model.Employee) any { return &e.AccessStatus.Value }},
+	{name: "access_status_label", hiddenWhen: []string{"internal.status"}, field: func(e *model.Employee) any { return &e.AccessStatus.Label }},
 	{name: "lifecycle_status", hiddenWhen: []string{"internal.lifecycleStatus"}, field: func(e *model.Employee) any { return &e.LifecycleStatus.Value }},
 	{name: "lifecycle_status_label", hiddenWhen: []string{"internal.lifecycleStatus"}, field: func(e *model.Employee) any { return &e.LifecycleStatus.Label }},
 	// The diff's own reading of the lifecycle status: one of model.LifecycleStatuses or NULL.

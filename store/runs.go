@@ -121,7 +121,7 @@ func (s *Store) FailRun(ctx context.Context, id int64, reason string) error {
 	if _, err := s.pool.Exec(ctx, sqlFailRun, id, reason); err != nil {
 		return fmt.Errorf("store: mark run %d failed: %w", id, err)
 	}
-	return s.dropStaging(ctx, id)
+	return s.DropStaging(ctx, id)
 }
 
 func scanRun(row pgx.Row) (Run, error) {

@@ -63,16 +63,18 @@ func (st staging) sql(q string) string {
 		"{H_pending}", st.historyPending, "{R}", st.rejections).Replace(q)
 }
 
-// The run ID is a bigint, so the names and the partition bounds need no quoting.
+// The run ID is a bigint, so the names and the partition bounds need no quoting. Autovacuum
+// leaves the leaves alone: they live minutes, are read through their indexes, and a vacuum or
+// analyze of them would only hold up their drop.
 const sqlCreateStaging = `
 CREATE TABLE IF NOT EXISTS {E} PARTITION OF staged_employees FOR VALUES IN ({ID}) PARTITION BY LIST (state);
-CREATE UNLOGGED TABLE IF NOT EXISTS {E_same} PARTITION OF {E} FOR VALUES IN ('same');
-CREATE UNLOGGED TABLE IF NOT EXISTS {E_new} PARTITION OF {E} FOR VALUES IN ('new');
-CREATE UNLOGGED TABLE IF NOT EXISTS {E_changed} PARTITION OF {E} FOR VALUES IN ('changed', 'restored');
+CREATE UNLOGGED TABLE IF NOT EXISTS {E_same} PARTITION OF {E} FOR VALUES IN ('same') WITH (autovacuum_enabled = off);
+CREATE UNLOGGED TABLE IF NOT EXISTS {E_new} PARTITION OF {E} FOR VALUES IN ('new') WITH (autovacuum_enabled = off);
+CREATE UNLOGGED TABLE IF NOT EXISTS {E_changed} PARTITION OF {E} FOR VALUES IN ('changed', 'restored') WITH (autovacuum_enabled = off);
 CREATE TABLE IF NOT EXISTS {H} PARTITION OF staged_history FOR VALUES IN ({ID}) PARTITION BY LIST (state);
-CREATE UNLOGGED TABLE IF NOT EXISTS {H_same} PARTITION OF {H} FOR VALUES IN ('same');
-CREATE UNLOGGED TABLE IF NOT EXISTS {H_pending} PARTITION OF {H} FOR VALUES IN ('new', 'changed');
-CREATE UNLOGGED TABLE IF NOT EXISTS {R} PARTITION OF staged_rejections FOR VALUES IN ({ID});`
+CREATE UNLOGGED TABLE IF NOT EXISTS {H_same} PARTITION OF {H} FOR VALUES IN ('same') WITH (autovacuum_enabled = off);
+CREATE UNLOGGED TABLE IF NOT EXISTS {H_pending} PARTITION OF {H} FOR VALUES IN ('new', 'changed') WITH (autovacuum_enabled = off);
+CREATE UNLOGGED TABLE IF NOT EXISTS {R} PARTITION OF staged_rejections FOR VALUES IN ({ID}) WITH (autovacuum_enabled = off);`
 
 // createStaging makes the run's partitions, idempotently. Creating a partition locks its
 // parent briefly; partitions that exist already are skipped without taking that lock.
@@ -440,7 +442,9 @@ WHERE s.employee_id = one.employee_id AND s.duplicate`), planNow, dups)
 // times out is left to sweepStaging.
 const dropStagingLockTimeout = "2s"
 
-func (s *Store) dropStaging(ctx context.Context, runID int64) error {
+// DropStaging releases a finished run's staging partitions. A drop that cannot get its lock
+// within a moment is left to the next StartRun's sweep, so callers may treat it as best effort.
+func (s *Store) DropStaging(ctx context.Context, runID int64) error {
 	st := stagingOf(runID)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+dropStagingLockTimeout+`'`); err != nil {
@@ -470,6 +474,6 @@ func (s *Store) sweepStaging(ctx context.Context) {
 		return
 	}
 	for _, id := range runs {
-		_ = s.dropStaging(ctx, id)
+		_ = s.DropStaging(ctx, id)
 	}
 }
