@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"hibobsync/model"
 	"hibobsync/starter"
 	"hibobsync/store"
+	"hibobsync/systemtest"
 	"hibobsync/workflows"
 )
 
@@ -176,24 +176,6 @@ func (f *fakeFeed) Changes(ctx context.Context, t model.TenantKey, after int64, 
 	return out, next, nil
 }
 
-// syncBuffer collects log lines written from the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var testKeys = Keys{Backend: "backend-key-0123456789abcdef", Support: "support-key-fedcba9876543210"}
 
 // harness is the API over real HTTP on fakes, with its logs captured.
@@ -202,13 +184,13 @@ type harness struct {
 	url   string
 	conns *fakeConns
 	feed  *fakeFeed
-	logs  *syncBuffer
+	logs  *systemtest.LogBuffer
 	srv   *Server
 }
 
 func newHarness(t *testing.T, checks ...Check) *harness {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &systemtest.LogBuffer{}
 	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zapcore.DebugLevel))
 	h := &harness{t: t, conns: &fakeConns{}, feed: &fakeFeed{}, logs: logs}
 	srv, err := New(h.conns, h.feed, testKeys, logger, checks...)

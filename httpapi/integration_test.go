@@ -2,84 +2,37 @@ package httpapi_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
-	sdkworker "go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"hibobsync/activities"
-	"hibobsync/devserver"
-	"hibobsync/hibob"
-	"hibobsync/hibob/simulator"
 	"hibobsync/httpapi"
 	"hibobsync/model"
 	"hibobsync/starter"
 	"hibobsync/store/storetest"
-	"hibobsync/worker"
+	"hibobsync/systemtest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestAPIOnTheRealSystem drives the API over HTTP on everything real: a Temporal dev server, a
 // worker running the tenant workflow, Postgres, the simulated HiBob, *starter.Starter and
 // *store.Store.
 func TestAPIOnTheRealSystem(t *testing.T) {
-	sdkLogs := &lockedBuffer{}
-	sdkLogger := log.NewStructuredLogger(slog.New(slog.NewJSONHandler(sdkLogs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	dev := devserver.StartForTest(t, devserver.Options{SearchAttributes: worker.SearchAttributes(), Logger: sdkLogger})
-
-	sim := simulator.New(simulator.Options{Window: time.Second})
-	company := sim.AddCompany("Api Integration Co", 40, 7)
-	hibobSrv := httptest.NewServer(sim)
-	t.Cleanup(hibobSrv.Close)
+	sys := systemtest.Start(t, systemtest.Options{Company: "Api Integration Co", Employees: 40, Seed: 7})
+	company, st, sdkLogs := sys.Company, sys.Store, sys.Logs
 	// The customer's permission group lacks Personal: the audit stops at permissions_missing.
-	group := simulator.FullAccess()
-	group.View[model.PermPersonal], group.ViewHistory[model.PermPersonal] = false, false
-	user := company.AddServiceUser(group)
+	user := sys.ServiceUserWithout(model.PermPersonal)
 
-	st := storetest.NewStore(t)
-	limits := hibob.DefaultLimits()
-	for e, l := range limits {
-		limits[e] = hibob.Limit{Requests: l.Requests, Per: time.Second}
-	}
-	w := sdkworker.New(dev.Client(), activities.TaskQueue, sdkworker.Options{})
-	worker.Register(w, &activities.Activities{Store: st, Clients: activities.NewClientFactory(hibobSrv.URL+"/v1", nil, limits)})
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-
-	apiLogs := &lockedBuffer{}
+	apiLogs := &systemtest.LogBuffer{}
 	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(apiLogs), zapcore.DebugLevel))
 	keys := httpapi.Keys{Backend: "it-backend-key-0001", Support: "it-support-key-0002"}
-	tc := dev.Client()
+	tc := sys.Client
 	api, err := httpapi.New(starter.New(tc, st), st, keys, logger,
 		httpapi.Check{Name: "postgres", Run: func(ctx context.Context) error { return st.Pool().Ping(ctx) }},
 		httpapi.Check{Name: "temporal", Run: func(ctx context.Context) error {
@@ -92,21 +45,7 @@ func TestAPIOnTheRealSystem(t *testing.T) {
 
 	call := func(method, path, key, body string) (int, map[string]any, string) {
 		t.Helper()
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
-		req, err := http.NewRequest(method, srv.URL+path, rd)
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		var out map[string]any
-		require.NoError(t, json.Unmarshal(raw, &out), string(raw))
-		return resp.StatusCode, out, string(raw)
+		return systemtest.CallJSON(t, method, srv.URL+path, key, body)
 	}
 	waitPhase := func(tenant string, phase model.Phase) map[string]any {
 		t.Helper()

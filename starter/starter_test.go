@@ -3,7 +3,6 @@ package starter_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,67 +10,33 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	sdkworker "go.temporal.io/sdk/worker"
 
 	"hibobsync/activities"
-	"hibobsync/devserver"
-	"hibobsync/hibob"
-	"hibobsync/hibob/simulator"
 	"hibobsync/model"
 	"hibobsync/starter"
-	"hibobsync/store"
 	"hibobsync/store/storetest"
-	"hibobsync/worker"
+	"hibobsync/systemtest"
 	"hibobsync/workflows"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// system is everything real, as in workflows/integration_test.go: a Temporal dev server,
-// Postgres, the simulated HiBob over HTTP and a worker, with a Starter on top.
+// system is everything real (see systemtest), with a Starter on top.
 type system struct {
-	t       *testing.T
-	c       client.Client
-	store   *store.Store
-	company *simulator.Company
-	s       *starter.Starter
+	*systemtest.System
+	t *testing.T
+	s *starter.Starter
 }
 
 func startSystem(t *testing.T) *system {
 	t.Helper()
-	dev := devserver.StartForTest(t, devserver.Options{SearchAttributes: worker.SearchAttributes()})
-	sim := simulator.New(simulator.Options{Window: time.Second})
-	company := sim.AddCompany("Starter Co", 40, 7)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-
-	st := storetest.NewStore(t)
-	limits := hibob.DefaultLimits()
-	for e, l := range limits {
-		limits[e] = hibob.Limit{Requests: l.Requests, Per: time.Second}
-	}
-	acts := &activities.Activities{Store: st, Clients: activities.NewClientFactory(srv.URL+"/v1", nil, limits)}
-	w := sdkworker.New(dev.Client(), activities.TaskQueue, sdkworker.Options{})
-	worker.Register(w, acts)
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-	return &system{t: t, c: dev.Client(), store: st, company: company, s: starter.New(dev.Client(), st)}
+	sys := systemtest.Start(t, systemtest.Options{Company: "Starter Co", Employees: 40, Seed: 7})
+	return &system{System: sys, t: t, s: starter.New(sys.Client, sys.Store)}
 }
 
 func (s *system) waitFor(tenant model.TenantKey, what string, ok func(workflows.Status) bool) workflows.Status {
 	s.t.Helper()
-	var last workflows.Status
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		st, err := s.s.Status(context.Background(), tenant)
-		if err == nil && ok(st) {
-			return st
-		}
-		last = st
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.t.Fatalf("waiting for %s: last status %+v", what, last)
-	return last
+	return systemtest.WaitFor(s.t, what, time.Minute, func() (workflows.Status, error) { return s.s.Status(context.Background(), tenant) }, ok)
 }
 
 func inPhase(p model.Phase) func(workflows.Status) bool {
@@ -91,9 +56,7 @@ func TestConnectionThroughTheStarter(t *testing.T) {
 	ctx := context.Background()
 	s := sys.s
 
-	group := simulator.FullAccess()
-	group.View[model.PermPersonal], group.ViewHistory[model.PermPersonal] = false, false
-	user := sys.company.AddServiceUser(group)
+	user := sys.ServiceUserWithout(model.PermPersonal)
 
 	// A new company: stored, started, and the workflow finds the missing permission.
 	conn, err := s.Connect(ctx, starter.ConnectRequest{Company: "  Starter Co ", ServiceUserID: " " + user.ID + "\n", Token: user.Token})
@@ -104,7 +67,7 @@ func TestConnectionThroughTheStarter(t *testing.T) {
 	require.True(t, conn.Started)
 	require.False(t, conn.Reconnect)
 	require.Contains(t, conn.Ack.Message, "credentials version 1")
-	desc, err := sys.c.DescribeWorkflowExecution(ctx, workflows.WorkflowID(conn.Tenant), "")
+	desc, err := sys.Client.DescribeWorkflowExecution(ctx, workflows.WorkflowID(conn.Tenant), "")
 	require.NoError(t, err)
 	var summary, details string
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(desc.GetExecutionConfig().GetUserMetadata().GetSummary(), &summary))
@@ -114,7 +77,7 @@ func TestConnectionThroughTheStarter(t *testing.T) {
 	require.Equal(t, activities.TaskQueue, desc.GetExecutionConfig().GetTaskQueue().GetName())
 	st := sys.waitFor(conn.Tenant, "permissions_missing", inPhase(model.PhasePermissionsMissing))
 	require.Equal(t, []model.Permission{model.PermPersonal}, st.Audit.Missing)
-	creds, err := sys.store.Credentials(ctx, conn.Tenant, 1)
+	creds, err := sys.Store.Credentials(ctx, conn.Tenant, 1)
 	require.NoError(t, err)
 	require.Equal(t, user.ID, creds.ServiceUserID(), "the ID is stored trimmed")
 
@@ -147,7 +110,7 @@ func TestConnectionThroughTheStarter(t *testing.T) {
 	require.Equal(t, model.PhasePermissionsMissing, wrong.Phase)
 
 	// The customer grants the permission; a re-check reaches the review, and support's list shows it.
-	require.NoError(t, sys.company.Grant(user.ID, model.PermPersonal, true))
+	require.NoError(t, sys.Company.Grant(user.ID, model.PermPersonal, true))
 	_, err = s.RecheckPermissions(ctx, conn.Tenant)
 	require.NoError(t, err)
 	sys.waitFor(conn.Tenant, "awaiting_review", inPhase(model.PhaseAwaitingReview))
@@ -177,7 +140,7 @@ func TestConnectionThroughTheStarter(t *testing.T) {
 	requireInvalid(t, err, "reviewer")
 
 	// New credentials: a new version, checked again by the workflow.
-	rotated, err := sys.company.RotateToken(user.ID)
+	rotated, err := sys.Company.RotateToken(user.ID)
 	require.NoError(t, err)
 	ack, err := s.UpdateCredentials(ctx, conn.Tenant, user.ID, rotated.Token)
 	require.NoError(t, err)
@@ -230,7 +193,7 @@ func TestUnknownTenant(t *testing.T) {
 		require.Contains(t, err.Error(), "nobody", name)
 	}
 	// A stored tenant without a workflow is unknown to the actions too.
-	tenant, _, err := sys.store.EnsureTenant(ctx, "Orphan Ltd")
+	tenant, _, err := sys.Store.EnsureTenant(ctx, "Orphan Ltd")
 	require.NoError(t, err)
 	_, err = s.UpdateCredentials(ctx, tenant.Key, "SERVICE-12345", "tok")
 	require.ErrorIs(t, err, starter.ErrUnknownTenant)

@@ -1,9 +1,7 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,29 +14,12 @@ import (
 	"hibobsync/devserver"
 	"hibobsync/store"
 	"hibobsync/store/storetest"
+	"hibobsync/systemtest"
 	"hibobsync/worker"
 )
 
 // TestMain gives the package's tests their Postgres server (see storetest) and stops it after.
 func TestMain(m *testing.M) { storetest.Main(m) }
-
-// lockedBuffer collects log lines written by the worker's goroutines while the test reads them.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // config is a worker's configuration against srv and a fresh, unmigrated database (Run
 // migrates it).
@@ -57,9 +38,9 @@ func config(t *testing.T, srv *devserver.Server) worker.Config {
 }
 
 func TestRunPollsAndStopsOnCancel(t *testing.T) {
-	srv := devserver.StartForTest(t, devserver.Options{SearchAttributes: worker.SearchAttributes()})
+	srv := systemtest.Temporal(t)
 	cfg := config(t, srv)
-	var logs lockedBuffer
+	var logs systemtest.LogBuffer
 	logger, err := worker.NewLogger(&logs, worker.LogOptions{Level: "debug"})
 	require.NoError(t, err)
 
@@ -105,7 +86,7 @@ func TestRunPollsAndStopsOnCancel(t *testing.T) {
 
 func TestRunRefusesANamespaceWithoutTheSearchAttributes(t *testing.T) {
 	srv := devserver.StartForTest(t, devserver.Options{})
-	logger, err := worker.NewLogger(&lockedBuffer{}, worker.LogOptions{})
+	logger, err := worker.NewLogger(&systemtest.LogBuffer{}, worker.LogOptions{})
 	require.NoError(t, err)
 
 	err = worker.Run(context.Background(), config(t, srv), logger)
@@ -115,10 +96,10 @@ func TestRunRefusesANamespaceWithoutTheSearchAttributes(t *testing.T) {
 }
 
 func TestRunWithAnUnknownNamespace(t *testing.T) {
-	srv := devserver.StartForTest(t, devserver.Options{SearchAttributes: worker.SearchAttributes()})
+	srv := systemtest.Temporal(t)
 	cfg := config(t, srv)
 	cfg.Client.Namespace = "nope"
-	logger, err := worker.NewLogger(&lockedBuffer{}, worker.LogOptions{})
+	logger, err := worker.NewLogger(&systemtest.LogBuffer{}, worker.LogOptions{})
 	require.NoError(t, err)
 
 	err = worker.Run(context.Background(), cfg, logger)
@@ -135,7 +116,7 @@ func TestRunWithUnreachableTemporal(t *testing.T) {
 		Keys:        keys,
 		DialTimeout: 2 * time.Second,
 	}
-	logger, err := worker.NewLogger(&lockedBuffer{}, worker.LogOptions{})
+	logger, err := worker.NewLogger(&systemtest.LogBuffer{}, worker.LogOptions{})
 	require.NoError(t, err)
 
 	start := time.Now()
@@ -147,7 +128,7 @@ func TestRunWithUnreachableTemporal(t *testing.T) {
 }
 
 func TestRunConfigErrors(t *testing.T) {
-	logger, err := worker.NewLogger(&lockedBuffer{}, worker.LogOptions{})
+	logger, err := worker.NewLogger(&systemtest.LogBuffer{}, worker.LogOptions{})
 	require.NoError(t, err)
 
 	err = worker.Run(context.Background(), worker.Config{}, logger)

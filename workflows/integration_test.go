@@ -1,27 +1,22 @@
 package workflows_test
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
-	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"go.temporal.io/api/history/v1"
@@ -33,65 +28,23 @@ import (
 	"hibobsync/model"
 	"hibobsync/store"
 	"hibobsync/store/storetest"
-	"hibobsync/worker"
+	"hibobsync/systemtest"
 	"hibobsync/workflows"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// syncBuffer collects log lines written from the worker's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// system is everything real: a Temporal dev server, Postgres, the simulated HiBob over HTTP and
-// a worker running the tenant workflow.
+// system is everything real (see systemtest): a Temporal dev server, Postgres, the simulated
+// HiBob over HTTP and a worker running the tenant workflow.
 type system struct {
-	t       *testing.T
-	dev     *devserver.Server
-	c       client.Client
-	store   *store.Store
-	sim     *simulator.Server
-	company *simulator.Company
-	logs    *syncBuffer
+	*systemtest.System
+	t *testing.T
 }
 
 func startSystem(t *testing.T, employees int) *system {
 	t.Helper()
-	logs := &syncBuffer{}
-	logger := log.NewStructuredLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	dev := devserver.StartForTest(t, devserver.Options{SearchAttributes: worker.SearchAttributes(), Logger: logger})
-
-	// HiBob's real limits, compressed 60× (a minute into a second), so pacing is exercised.
-	sim := simulator.New(simulator.Options{Window: time.Second})
-	company := sim.AddCompany("Integration Co", employees, 21)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-
-	st := storetest.NewStore(t)
-	limits := hibob.DefaultLimits()
-	for e, l := range limits {
-		limits[e] = hibob.Limit{Requests: l.Requests, Per: time.Second}
-	}
-	acts := &activities.Activities{Store: st, Clients: activities.NewClientFactory(srv.URL+"/v1", nil, limits)}
-	w := sdkworker.New(dev.Client(), activities.TaskQueue, sdkworker.Options{})
-	worker.Register(w, acts)
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-	return &system{t: t, dev: dev, c: dev.Client(), store: st, sim: sim, company: company, logs: logs}
+	return &system{t: t, System: systemtest.Start(t, systemtest.Options{
+		Company: "Integration Co", Employees: employees, Seed: 21, LogLevel: slog.LevelDebug})}
 }
 
 // connect does what Gifted's backend does when a customer hits Sync: store the credentials
@@ -99,47 +52,29 @@ func startSystem(t *testing.T, employees int) *system {
 func (s *system) connect(user simulator.ServiceUser) model.TenantKey {
 	s.t.Helper()
 	ctx := context.Background()
-	tenant, _, err := s.store.EnsureTenant(ctx, s.company.Name())
+	tenant, _, err := s.Store.EnsureTenant(ctx, s.Company.Name())
 	require.NoError(s.t, err)
-	version, err := s.store.SaveCredentials(ctx, tenant.Key, hibob.NewCredentials(user.ID, user.Token))
+	version, err := s.Store.SaveCredentials(ctx, tenant.Key, hibob.NewCredentials(user.ID, user.Token))
 	require.NoError(s.t, err)
-	_, err = s.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.WorkflowID(tenant.Key), TaskQueue: activities.TaskQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.TenantKey.ValueSet(string(tenant.Key))),
-		StaticSummary:         "HiBob connection of " + s.company.Name(),
-	}, workflows.TenantWorkflow, workflows.TenantInput{Tenant: tenant.Key, Company: s.company.Name(), CredentialVersion: version})
+		StaticSummary:         "HiBob connection of " + s.Company.Name(),
+	}, workflows.TenantWorkflow, workflows.TenantInput{Tenant: tenant.Key, Company: s.Company.Name(), CredentialVersion: version})
 	require.NoError(s.t, err)
 	return tenant.Key
-}
-
-func (s *system) status(tenant model.TenantKey) workflows.Status {
-	s.t.Helper()
-	v, err := s.c.QueryWorkflow(context.Background(), workflows.WorkflowID(tenant), "", workflows.QueryStatus)
-	require.NoError(s.t, err)
-	var st workflows.Status
-	require.NoError(s.t, v.Get(&st))
-	return st
 }
 
 // waitFor polls the status until ok holds.
 func (s *system) waitFor(tenant model.TenantKey, what string, ok func(workflows.Status) bool) workflows.Status {
 	s.t.Helper()
-	var last workflows.Status
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		v, err := s.c.QueryWorkflow(context.Background(), workflows.WorkflowID(tenant), "", workflows.QueryStatus)
-		if err == nil && v.Get(&last) == nil && ok(last) {
-			return last
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	s.t.Fatalf("waiting for %s: last status %+v", what, last)
-	return last
+	return systemtest.WaitFor(s.t, what, 2*time.Minute,
+		func() (workflows.Status, error) { return s.QueryStatus(context.Background(), tenant) }, ok)
 }
 
 func (s *system) update(tenant model.TenantKey, name string, args ...any) workflows.Ack {
 	s.t.Helper()
-	h, err := s.c.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
+	h, err := s.Client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
 		WorkflowID: workflows.WorkflowID(tenant), UpdateName: name, Args: args, WaitForStage: client.WorkflowUpdateStageCompleted})
 	require.NoError(s.t, err, name)
 	var ack workflows.Ack
@@ -151,9 +86,9 @@ func (s *system) update(tenant model.TenantKey, name string, args ...any) workfl
 // field by field.
 func (s *system) requireStoreMatchesTruth(tenant model.TenantKey) {
 	s.t.Helper()
-	stored, err := s.store.Employees(context.Background(), tenant, store.EmployeeQuery{Limit: 5000})
+	stored, err := s.Store.Employees(context.Background(), tenant, store.EmployeeQuery{Limit: 5000})
 	require.NoError(s.t, err)
-	truth := s.company.Truth()
+	truth := s.Company.Truth()
 	require.Len(s.t, stored, len(truth))
 	for i, want := range truth {
 		got := stored[i].Employee
@@ -167,9 +102,7 @@ func TestConnectionLifecycleEndToEnd(t *testing.T) {
 	ctx := context.Background()
 
 	// The customer's permission group lacks Personal: no birthdays.
-	group := simulator.FullAccess()
-	group.View[model.PermPersonal], group.ViewHistory[model.PermPersonal] = false, false
-	user := s.company.AddServiceUser(group)
+	user := s.ServiceUserWithout(model.PermPersonal)
 	tenant := s.connect(user)
 
 	st := s.waitFor(tenant, "permissions_missing", func(st workflows.Status) bool { return st.Phase == model.PhasePermissionsMissing })
@@ -177,10 +110,10 @@ func TestConnectionLifecycleEndToEnd(t *testing.T) {
 	require.Contains(t, st.LastError, "Personal")
 
 	// The customer grants it; support asks for a re-check instead of waiting six hours.
-	require.NoError(t, s.company.Grant(user.ID, model.PermPersonal, true))
+	require.NoError(t, s.Company.Grant(user.ID, model.PermPersonal, true))
 	s.update(tenant, workflows.UpdateRecheckPermissions)
 	st = s.waitFor(tenant, "awaiting_review", func(st workflows.Status) bool { return st.Phase == model.PhaseAwaitingReview })
-	require.Equal(t, len(s.company.Truth()), st.Audit.Audit.Employees)
+	require.Equal(t, len(s.Company.Truth()), st.Audit.Audit.Employees)
 	require.NotZero(t, st.Review.DueAt)
 
 	// Support approves; the initial sync stores everyone as the baseline.
@@ -192,25 +125,25 @@ func TestConnectionLifecycleEndToEnd(t *testing.T) {
 	require.Equal(t, store.RunInitial, st.LastSync.Kind)
 	first := st.LastSync.RunID
 	s.requireStoreMatchesTruth(tenant)
-	changes, _, err := s.store.Changes(ctx, tenant, 0, 5000)
+	changes, _, err := s.Store.Changes(ctx, tenant, 0, 5000)
 	require.NoError(t, err)
 	require.Empty(t, changes, "the baseline emits no per-employee changes")
 
 	// HR changes in Bob.
-	ids := s.company.EmployeeIDs()
+	ids := s.Company.EmployeeIDs()
 	employed := s.employedIDs()
-	hired, err := s.company.Hire(simulator.NewHire{FirstName: "Noa", Surname: "Levi", WorkEmail: "noa.levi@integration.example.com",
+	hired, err := s.Company.Hire(simulator.NewHire{FirstName: "Noa", Surname: "Levi", WorkEmail: "noa.levi@integration.example.com",
 		BirthDate: model.MustDate("1994-02-28"), StartDate: model.DateOf(time.Now()).AddDays(14),
 		Home: model.Address{Line1: "12 Dizengoff St", City: "Tel Aviv-Yafo", PostCode: "6433222", Country: model.ListValue{Value: "Israel"}}})
 	require.NoError(t, err)
 	leaving, moving, birthday := employed[0], employed[1], employed[2]
 	terminationDate := model.DateOf(time.Now()).AddDays(30)
-	require.NoError(t, s.company.Terminate(leaving, terminationDate))
-	require.NoError(t, s.company.SetHomeAddress(moving, model.Address{Line1: "221B Baker Street", City: "London", PostCode: "NW1 6XE",
+	require.NoError(t, s.Company.Terminate(leaving, terminationDate))
+	require.NoError(t, s.Company.SetHomeAddress(moving, model.Address{Line1: "221B Baker Street", City: "London", PostCode: "NW1 6XE",
 		Country: model.ListValue{Value: "United Kingdom"}}))
-	require.NoError(t, s.company.CorrectBirthDate(birthday, model.MustDate("1988-02-29")))
+	require.NoError(t, s.Company.CorrectBirthDate(birthday, model.MustDate("1988-02-29")))
 	deleted := ids[len(ids)-1]
-	require.NoError(t, s.company.Delete(deleted))
+	require.NoError(t, s.Company.Delete(deleted))
 
 	s.update(tenant, workflows.UpdateSyncNow)
 	st = s.waitFor(tenant, "second sync applied", func(st workflows.Status) bool {
@@ -219,7 +152,7 @@ func TestConnectionLifecycleEndToEnd(t *testing.T) {
 	require.Equal(t, store.RunManual, st.LastSync.Kind)
 	s.requireStoreMatchesTruth(tenant)
 
-	changes, _, err = s.store.Changes(ctx, tenant, 0, 5000)
+	changes, _, err = s.Store.Changes(ctx, tenant, 0, 5000)
 	require.NoError(t, err)
 	type event struct {
 		employee string
@@ -257,7 +190,7 @@ func TestConnectionLifecycleEndToEnd(t *testing.T) {
 // employedIDs lists employees currently employed (not leaving, not on leave), in ID order.
 func (s *system) employedIDs() []string {
 	var out []string
-	for _, e := range s.company.Truth() {
+	for _, e := range s.Company.Truth() {
 		if model.ClassifyLifecycle(e.LifecycleStatus.Value) == model.StatusEmployed && e.TerminationDate.IsZero() {
 			out = append(out, e.ID)
 		}
@@ -271,12 +204,12 @@ func (s *system) histories(tenant model.TenantKey) map[string][]byte {
 	s.t.Helper()
 	ctx := context.Background()
 	id := workflows.WorkflowID(tenant)
-	resp, err := s.c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("WorkflowId = %q", id)})
+	resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("WorkflowId = %q", id)})
 	require.NoError(s.t, err)
 	out := map[string][]byte{}
 	for _, exec := range resp.Executions {
 		runID := exec.GetExecution().GetRunId()
-		iter := s.c.GetWorkflowHistory(ctx, id, runID, false, 0)
+		iter := s.Client.GetWorkflowHistory(ctx, id, runID, false, 0)
 		h := &history.History{}
 		for iter.HasNext() {
 			ev, err := iter.Next()
@@ -297,7 +230,7 @@ func (s *system) requireNoLeaks(tenant model.TenantKey, token string) {
 	s.t.Helper()
 	// Payloads are base64 in the JSON; HistoryText decodes them, so the search sees inputs,
 	// results, summaries and failures as the workflow wrote them.
-	shown, err := s.dev.Show(context.Background(), workflows.WorkflowID(tenant))
+	shown, err := s.Dev.Show(context.Background(), workflows.WorkflowID(tenant))
 	require.NoError(s.t, err)
 	var texts []string
 	for _, h := range append([][]byte{shown}, slices.Collect(maps.Values(s.histories(tenant)))...) {
@@ -307,7 +240,7 @@ func (s *system) requireNoLeaks(tenant model.TenantKey, token string) {
 		texts = append(texts, text)
 	}
 	var pii []string
-	for _, e := range s.company.Truth() {
+	for _, e := range s.Company.Truth() {
 		pii = append(pii, e.WorkEmail, e.PersonalEmail, e.FirstName+" "+e.Surname, e.DisplayName, e.HomeAddress.Line1)
 	}
 	for _, text := range texts {
@@ -318,10 +251,10 @@ func (s *system) requireNoLeaks(tenant model.TenantKey, token string) {
 			}
 		}
 	}
-	logs := s.logs.String()
+	logs := s.Logs.String()
 	require.NotEmpty(s.t, logs)
 	require.NotContains(s.t, logs, token, "the token is in a log line")
-	for _, e := range s.company.Truth() {
+	for _, e := range s.Company.Truth() {
 		require.NotContains(s.t, logs, e.WorkEmail, "an email is in a log line")
 	}
 }
