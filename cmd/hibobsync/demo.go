@@ -2,87 +2,50 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
 
-	"hibobsync/hibob"
-	"hibobsync/hibob/simulator"
-	"hibobsync/model"
+	"hibobsync/demo"
 )
 
-// demo tells the story this build can tell end to end, over real HTTP: a customer's service user
-// is checked, the missing permission is named, the customer grants it, and the check passes.
-// It exits non-zero unless every step happened as expected.
+// demo runs the project's main job (package demo): the whole system in this process and one
+// customer's connection told end to end through the API. Without --exit it stays up for
+// exploration until Ctrl-C; with --exit it ends when the story is told, and exits 0 only if
+// every step happened as expected.
 func (c *cli) demo(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	employees := fs.Int("employees", 500, "employees in the simulated company")
+	exit := fs.Bool("exit", false, "end when the story is told (for tests and CI) instead of staying up until Ctrl-C")
+	dataDir := fs.String("data-dir", ".data", "where the demo keeps its state between runs: Temporal's database, a throwaway Postgres, the secret key, logs")
+	employees := fs.Int("employees", 500, "employees of the simulated company")
 	seed := fs.Int64("seed", 7, "seed of the simulated company's data")
+	temporalPort := fs.Int("temporal-port", 7233, "the Temporal dev server's frontend port, when free (else, or with 0, a free one)")
+	uiPort := fs.Int("ui-port", 8233, "the Temporal Web UI's port, when free (else, or with 0, a free one)")
+	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "the HTTP API's address, when free (else, or with port 0, a free port)")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "usage: hibobsync demo [flags]")
+		fmt.Fprintln(c.stderr, "starts the Temporal dev server (bin/temporal: make temporal), Postgres, a simulated HiBob, the worker and the API,")
+		fmt.Fprintln(c.stderr, "then connects a company as Gifted's backend would and follows it to its first change events.")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-
-	step := func(format string, a ...any) { fmt.Fprintf(c.stdout, "==> "+format+"\n", a...) }
-
-	sim := simulator.New(simulator.Options{})
-	company := sim.AddCompany("Demo Co", *employees, *seed)
-	group := simulator.FullAccess()
-	group.View[model.PermPersonal], group.ViewHistory[model.PermPersonal] = false, false
-	user := company.AddServiceUser(group)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("listen for the simulated HiBob: %w", err)
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("demo takes no arguments (got %q)", fs.Args())}
 	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	baseURL := "http://" + ln.Addr().String() + "/v1"
-	step("simulated HiBob serving %s: company %q, %d employees, service user %s (Personal not granted)",
-		baseURL, company.Name(), *employees, user.ID)
-
-	client, err := hibob.New(hibob.NewCredentials(user.ID, user.Token), hibob.WithBaseURL(baseURL))
-	if err != nil {
-		return err
+	if *employees < 10 {
+		return &exitError{code: 2, err: fmt.Errorf("--employees %d: the story needs at least 10", *employees)}
 	}
-	audit := func() (hibob.Audit, error) {
-		a, err := hibob.AuditConnection(ctx, client, hibob.AuditOptions{Today: model.DateOf(time.Now())})
-		if err != nil {
-			return a, err
+	anyPort := func(p int) int { // 0 asks for a free port; demo.Options reads 0 as the default
+		if p == 0 {
+			return -1
 		}
-		c.printCheck(checkReport{ServiceUserID: user.ID, BaseURL: baseURL, CredentialsValid: true, Passes: a.Passes(), Audit: &a}, false)
-		return a, nil
+		return p
 	}
-
-	step("checking the service user as Gifted would before connecting")
-	first, err := audit()
-	if err != nil {
-		return err
-	}
-	if missing := first.MissingPermissions(); len(missing) != 1 || missing[0] != model.PermPersonal {
-		return fmt.Errorf("demo expected the audit to find exactly Personal missing, found %v", missing)
-	}
-	step("the audit names the missing permission: Personal (no birthdays without it)")
-
-	if err := company.Grant(user.ID, model.PermPersonal, true); err != nil {
-		return err
-	}
-	step("the customer grants Personal in Bob; checking again")
-	second, err := audit()
-	if err != nil {
-		return err
-	}
-	if !second.Passes() {
-		return errors.New("demo expected the audit to pass after Personal was granted")
-	}
-	if second.Coverage.Birthday == 0 {
-		return errors.New("demo expected birthdays to be visible after Personal was granted")
-	}
-	step("the connection now passes the audit: %d employees, %d with a birthday on file",
-		second.Employees, second.Coverage.Birthday)
-	return nil
+	return demo.Run(ctx, demo.Options{
+		DataDir: *dataDir, Exit: *exit, Employees: *employees, Seed: *seed,
+		TemporalPort: anyPort(*temporalPort), UIPort: anyPort(*uiPort), APIAddr: *apiAddr,
+		Stdout: c.stdout, Getenv: c.getenv,
+	})
 }

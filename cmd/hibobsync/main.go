@@ -27,12 +27,19 @@ type subcommand struct {
 }
 
 var subcommands = map[string]subcommand{
-	"fake-hibob": {"serve a simulated HiBob API (for tests, demos and docker-compose)", (*cli).fakeHibob},
-	"check":      {"try a service user's credentials and permissions before connecting", (*cli).check},
-	"demo":       {"the main job: check a simulated company's service user, grant what is missing, check again", (*cli).demo},
-	"migrate":    {"apply the database schema's migrations (DATABASE_URL, else a local or throwaway Postgres)", (*cli).migrate},
-	"gen-key":    {"print a new HIBOBSYNC_SECRET_KEY value (--rotate: prepend it to the current one)", (*cli).genKey},
-	"worker":     {"run the Temporal worker of the tenant workflows until SIGINT or SIGTERM (TEMPORAL_*, DATABASE_URL, HIBOBSYNC_SECRET_KEY)", (*cli).worker},
+	"fake-hibob":  {"serve a simulated HiBob API (for tests, demos and docker-compose)", (*cli).fakeHibob},
+	"check":       {"try a service user's credentials and permissions before connecting", (*cli).check},
+	"demo":        {"the main job: the whole system in one process and a customer's connection, from connect to change events (--exit: end when told)", (*cli).demo},
+	"migrate":     {"apply the database schema's migrations (DATABASE_URL, else a local or throwaway Postgres)", (*cli).migrate},
+	"gen-key":     {"print a new HIBOBSYNC_SECRET_KEY value (--rotate: prepend it to the current one)", (*cli).genKey},
+	"worker":      {"run the Temporal worker of the tenant workflows until SIGINT or SIGTERM (TEMPORAL_*, DATABASE_URL, HIBOBSYNC_SECRET_KEY)", (*cli).worker},
+	"connections": {"list running connections, oldest first (--phase awaiting_review: what awaits support; --json)", (*cli).connections},
+	"status":      {"show where a tenant's connection stands: hibobsync status TENANT [--json]", (*cli).status},
+	"approve":     {"approve a connection awaiting review: hibobsync approve TENANT --reviewer NAME [--note …]", (*cli).approve},
+	"reject":      {"reject a connection awaiting review: hibobsync reject TENANT --reviewer NAME --reason …", (*cli).reject},
+	"sync-now":    {"sync an active connection now: hibobsync sync-now TENANT", (*cli).syncNow},
+	"api":         {"serve the JSON API for Gifted's backend and support until SIGINT or SIGTERM (HIBOBSYNC_BACKEND_API_KEY, HIBOBSYNC_SUPPORT_API_KEY; --addr)", (*cli).api},
+	"connect":     {"connect a company as Gifted's backend does (--company NAME; HIBOB_SERVICE_USER_ID, HIBOB_TOKEN)", (*cli).connect},
 }
 
 // exitError carries the process exit status a subcommand wants, beside the reason.

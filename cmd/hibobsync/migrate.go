@@ -5,17 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hibobsync/store"
 	"hibobsync/store/pglocal"
 )
-
-// migrateDataDir is where `hibobsync migrate` keeps a throwaway cluster, relative to the working
-// directory (the project's .data/ when run from the checkout, as make does).
-var migrateDataDir = filepath.Join(".data", "postgres")
 
 // migrate brings the database's schema up to date. The database is DATABASE_URL, else the
 // server on 127.0.0.1:5432, else a throwaway cluster in .data/postgres (see pglocal); a cluster
@@ -34,11 +29,7 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 		return &exitError{code: 2, err: fmt.Errorf("migrate takes no arguments (got %q); the database comes from DATABASE_URL", fs.Args())}
 	}
 
-	dataDir, err := filepath.Abs(migrateDataDir)
-	if err != nil {
-		return err
-	}
-	srv, err := pglocal.Find(ctx, c.getenv, dataDir)
+	srv, err := c.findPostgres(ctx)
 	if err != nil {
 		return err
 	}

@@ -5,16 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 
-	"hibobsync/store/pglocal"
 	"hibobsync/worker"
 )
-
-// workerDataDir is where `hibobsync worker` keeps a throwaway Postgres cluster when neither
-// DATABASE_URL nor a local server is there, relative to the working directory (the project's
-// .data/ when run from the checkout); the same folder as `hibobsync migrate` uses.
-var workerDataDir = filepath.Join(".data", "postgres")
 
 // worker runs the Temporal worker until SIGINT or SIGTERM (main's ctx), then stops it
 // gracefully. Its configuration is the environment's (see worker.ConfigFromEnv); flags only
@@ -22,8 +15,7 @@ var workerDataDir = filepath.Join(".data", "postgres")
 func (c *cli) worker(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	logFormat := fs.String("log-format", "json", "log lines as `json` (for a log pipeline) or console (for people)")
-	logLevel := fs.String("log-level", "info", "the least `level` logged: debug, info, warn or error")
+	logs := addLogFlags(fs)
 	dialTimeout := fs.Duration("dial-timeout", worker.DefaultDialTimeout, "how long to try reaching Temporal at start")
 	stopTimeout := fs.Duration("stop-timeout", worker.DefaultStopTimeout, "how long running activities may take to finish on shutdown")
 	fs.Usage = func() {
@@ -39,18 +31,9 @@ func (c *cli) worker(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return &exitError{code: 2, err: fmt.Errorf("worker takes no arguments (got %q); its configuration comes from the environment", fs.Args())}
 	}
-	var logOpts worker.LogOptions
-	switch *logFormat {
-	case "json":
-	case "console":
-		logOpts.Development = true
-	default:
-		return &exitError{code: 2, err: fmt.Errorf("--log-format %q: use json or console", *logFormat)}
-	}
-	logOpts.Level = *logLevel
-	logger, err := worker.NewLogger(c.stderr, logOpts)
+	logger, err := logs.logger(c.stderr)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	defer func() { _ = logger.Sync() }()
 
@@ -61,11 +44,7 @@ func (c *cli) worker(ctx context.Context, args []string) error {
 	}
 	cfg.DialTimeout = *dialTimeout
 	cfg.StopTimeout = *stopTimeout
-	dataDir, err := filepath.Abs(workerDataDir)
-	if err != nil {
-		return err
-	}
-	srv, err := pglocal.Find(ctx, c.getenv, dataDir)
+	srv, err := c.findPostgres(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,9 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"hibobsync/activities"
-	"hibobsync/devserver"
 	"hibobsync/store"
 	"hibobsync/store/storetest"
-	"hibobsync/worker"
+	"hibobsync/systemtest"
 )
 
 // workerEnv is a complete environment for `hibobsync worker` but for what the test changes:
@@ -37,18 +36,18 @@ func workerEnv(t *testing.T, vars map[string]string) map[string]string {
 	return env
 }
 
-func runWorker(ctx context.Context, env map[string]string, stderr *syncBuffer, args ...string) int {
+func runWorker(ctx context.Context, env map[string]string, stderr *systemtest.LogBuffer, args ...string) int {
 	c := &cli{stdout: &bytes.Buffer{}, stderr: stderr, getenv: func(k string) string { return env[k] }}
 	return run(ctx, append([]string{"worker"}, args...), c)
 }
 
 func TestWorkerCommandRunsUntilCancelled(t *testing.T) {
-	srv := devserver.StartForTest(t, devserver.Options{SearchAttributes: worker.SearchAttributes()})
+	srv := systemtest.Temporal(t)
 	env := workerEnv(t, map[string]string{"TEMPORAL_ADDRESS": srv.FrontendHostPort()})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr systemtest.LogBuffer
 	done := make(chan int, 1)
 	go func() { done <- runWorker(ctx, env, &stderr, "--stop-timeout", "3s") }()
 
@@ -89,7 +88,7 @@ func TestWorkerCommandErrors(t *testing.T) {
 		{"arguments", nil, []string{"extra"}, 2, []string{"takes no arguments"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stderr syncBuffer
+			var stderr systemtest.LogBuffer
 			start := time.Now()
 			code := runWorker(ctx, workerEnv(t, tc.vars), &stderr, tc.args...)
 			require.Equal(t, tc.code, code, stderr.String())
