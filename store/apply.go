@@ -313,6 +313,14 @@ func (a *applier) countRemovals(ctx context.Context) error {
 	if a.wouldRemove == 0 {
 		return nil
 	}
+	// Someone seems gone: count exactly, which also spares employees the listing named but
+	// whose object came back unusable.
+	if err := a.tx.QueryRow(ctx, a.st.sql(sqlCountRemovalCandidates), a.runID, a.tenant).Scan(&a.wouldRemove); err != nil {
+		return err
+	}
+	if a.wouldRemove == 0 {
+		return nil
+	}
 	allowed := allowedRemovals(a.active, a.opts.GuardShare, a.opts.GuardMinimum)
 	if a.wouldRemove > allowed {
 		a.guard = &Guard{WouldRemove: a.wouldRemove, Of: a.active, Allowed: allowed}

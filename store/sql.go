@@ -179,11 +179,18 @@ SELECT count(DISTINCT r.employee_id)::int FROM {R} r
 JOIN employees e ON e.tenant_key = $1 AND e.employee_id = r.employee_id AND e.removed_at IS NULL
 WHERE NOT EXISTS (SELECT 1 FROM {E} s WHERE s.employee_id = r.employee_id)`
 
-// Removal candidates: employees the tenant has that this full read neither returned nor refused.
+// Removal candidates: employees the tenant has that this full read neither returned nor refused,
+// and that its listing did not name either. A listed employee whose object came back unusable
+// (without an ID, so its rejection names nobody) is still in HiBob: only a listing that no
+// longer names someone removes them. $1 is the run, $2 the tenant.
 const removalCandidates = `
 e.tenant_key = $2 AND e.removed_at IS NULL
 AND NOT EXISTS (SELECT 1 FROM {E} s WHERE s.employee_id = e.employee_id)
-AND NOT EXISTS (SELECT 1 FROM {R} r WHERE r.employee_id = e.employee_id)`
+AND NOT EXISTS (SELECT 1 FROM {R} r WHERE r.employee_id = e.employee_id)
+AND e.employee_id NOT IN (SELECT unnest(b.employee_ids) FROM sync_run_batches b WHERE b.run_id = $1)`
+
+// sqlCountRemovalCandidates counts them exactly, for runs whose staged figures say someone goes.
+const sqlCountRemovalCandidates = `SELECT count(*)::int FROM employees e WHERE ` + removalCandidates
 
 // The statements below that join the run's changed rows to the tenant's employees also name
 // the employees by ID (= ANY (ARRAY(…))): whatever order the planner joins them in, it reads
