@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -48,7 +49,7 @@ func NewClientFactory(baseURL string, httpClient *http.Client, limits map[hibob.
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	h.Transport = signallingTransport{base: base}
+	h.Transport = &guardedTransport{base: base, refused: map[[sha256.Size]byte]time.Time{}}
 	return &ClientFactory{baseURL: baseURL, http: h, limits: maps.Clone(limits), pacers: map[string]*hibob.Pacer{}}
 }
 
@@ -133,14 +134,43 @@ func whenSent(ctx context.Context) (_ context.Context, sent <-chan struct{}) {
 	return context.WithValue(ctx, sentKey{}, func() { once.Do(func() { close(ch) }) }), ch
 }
 
-// signallingTransport calls the request context's sentKey function, if any, then sends.
-type signallingTransport struct {
+// refusedFor is how long credentials HiBob answered 401 to are refused locally.
+const refusedFor = 10 * time.Minute
+
+// guardedTransport is the factory's transport. It calls the request context's sentKey function,
+// if any, then sends; and it remembers credentials HiBob refused: after a 401, requests with the
+// same Authorization header are answered 401 here, for refusedFor, without reaching HiBob. The
+// activities a tenant runs side by side (the employee fetch, three history tables) then cost
+// HiBob one 401, not one each, since HiBob's WAF blocks callers after about 50 in 10 seconds and
+// every tenant shares our egress IP. New credentials are another header, so they are tried.
+type guardedTransport struct {
 	base http.RoundTripper
+
+	mu      sync.Mutex
+	refused map[[sha256.Size]byte]time.Time // by the Authorization header's hash: refused until
 }
 
-func (t signallingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if f, ok := r.Context().Value(sentKey{}).(func()); ok {
 		f()
 	}
-	return t.base.RoundTrip(r)
+	key := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+	t.mu.Lock()
+	until, refused := t.refused[key]
+	if refused && time.Now().After(until) {
+		delete(t.refused, key)
+		refused = false
+	}
+	t.mu.Unlock()
+	if refused {
+		return &http.Response{StatusCode: http.StatusUnauthorized, Status: "401 Unauthorized (refused moments ago; not sent again)",
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	}
+	resp, err := t.base.RoundTrip(r)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		t.mu.Lock()
+		t.refused[key] = time.Now().Add(refusedFor)
+		t.mu.Unlock()
+	}
+	return resp, err
 }

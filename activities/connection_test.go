@@ -39,13 +39,14 @@ func TestRevokedTokenIsOneNonRetryable401(t *testing.T) {
 	require.EqualValues(t, 1, f.sim.Stats().Unauthorized)
 	require.EqualValues(t, 1, f.sim.Stats().Requests)
 
-	// A fetch of five batches with four in flight still sends one request: the first goes alone.
+	// The refused credentials are not sent again: later activities with them are refused here,
+	// without a request (HiBob's WAF counts 401s per caller).
 	f.sim.ResetStats()
 	_, err = f.fetch(runID, 0, 5)
 	requireAppError(t, err, activities.ErrCredentialsInvalid)
 	require.NotContains(t, err.Error(), f.user.Token)
-	require.EqualValues(t, 1, f.sim.Stats().Unauthorized)
-	require.EqualValues(t, 1, f.sim.Stats().Requests)
+	require.EqualValues(t, 0, f.sim.Stats().Unauthorized)
+	require.EqualValues(t, 0, f.sim.Stats().Requests)
 
 	f.sim.ResetStats()
 	err = f.run(nil, f.acts.FetchHistory, activities.HistoryInput{Credentials: f.ref, RunID: runID, Table: model.Work})
@@ -56,7 +57,16 @@ func TestRevokedTokenIsOneNonRetryable401(t *testing.T) {
 	var list activities.ListResult
 	err = f.run(&list, f.acts.ListEmployees, activities.ListInput{Credentials: f.ref, RunID: runID})
 	requireAppError(t, err, activities.ErrCredentialsInvalid)
-	require.EqualValues(t, 3, f.sim.Stats().Unauthorized, "one per activity")
+	require.EqualValues(t, 0, f.sim.Stats().Unauthorized, "refused credentials are not sent again")
+
+	// New credentials are another caller: they reach HiBob.
+	rotated, err := f.company.RotateToken(f.user.ID)
+	require.NoError(t, err)
+	version, err := f.store.SaveCredentials(context.Background(), f.tenant, hibob.NewCredentials(rotated.ID, rotated.Token))
+	require.NoError(t, err)
+	f.sim.ResetStats()
+	require.NoError(t, f.run(nil, f.acts.ValidateCredentials, activities.CredentialsRef{Tenant: f.tenant, Version: version}))
+	require.EqualValues(t, 1, f.sim.Stats().Requests)
 }
 
 func TestUnusableCredentialsAreInvalidConfiguration(t *testing.T) {

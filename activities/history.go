@@ -58,7 +58,9 @@ func (a *Activities) FetchHistory(ctx context.Context, in HistoryInput) (History
 		if d := conn.pacer.Delay(ep); a.waitTooLong(d) {
 			return paused(a.now().Add(d), "history paused for the rate limit")
 		}
-		page, err := conn.client.HistoryPage(ctx, in.Table, hibob.HistoryQuery{Limit: historyPageSize, Cursor: cur.Cursor})
+		page, err := retryTransient(ctx, func() (hibob.HistoryPage, error) {
+			return conn.client.HistoryPage(ctx, in.Table, hibob.HistoryQuery{Limit: historyPageSize, Cursor: cur.Cursor})
+		})
 		if at, ok := rateLimitedUntil(err, a.now()); ok {
 			return paused(at, "history rate-limited")
 		}

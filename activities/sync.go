@@ -23,7 +23,7 @@ func (a *Activities) ListEmployees(ctx context.Context, in ListInput) (ListResul
 	if d := conn.pacer.Delay(hibob.EndpointSearch); a.waitTooLong(d) {
 		return ListResult{ResumeAt: a.now().Add(d)}, nil
 	}
-	listing, err := conn.client.ListEmployeeIDs(ctx)
+	listing, err := retryTransient(ctx, func() (hibob.Listing, error) { return conn.client.ListEmployeeIDs(ctx) })
 	if at, ok := rateLimitedUntil(err, a.now()); ok {
 		activity.GetLogger(ctx).Info("employee listing rate-limited", "tenant", tenant, "run", in.RunID, "resumeAt", at)
 		return ListResult{ResumeAt: at}, nil
@@ -153,7 +153,7 @@ func (a *Activities) fetchBatch(ctx context.Context, client *hibob.Client, runID
 	if err != nil {
 		return batchCount{}, err
 	}
-	batch, err := client.FetchEmployees(ctx, ids)
+	batch, err := retryTransient(ctx, func() (hibob.Batch, error) { return client.FetchEmployees(ctx, ids) })
 	if err != nil {
 		return batchCount{}, err
 	}

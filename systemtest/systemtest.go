@@ -14,21 +14,15 @@ package systemtest
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
-	sdkworker "go.temporal.io/sdk/worker"
 
-	"hibobsync/activities"
 	"hibobsync/devserver"
-	"hibobsync/hibob"
 	"hibobsync/hibob/simulator"
 	"hibobsync/model"
 	"hibobsync/store"
-	"hibobsync/store/storetest"
 	"hibobsync/worker"
 	"hibobsync/workflows"
 )
@@ -62,6 +56,9 @@ type System struct {
 	SecretKey   string
 	// Logs are the SDK client's log lines, the worker's included, as JSON.
 	Logs *LogBuffer
+
+	logLevel slog.Level
+	devOpts  devserver.Options // as Build started Dev, for RestartTemporal
 }
 
 // Temporal starts a dev server with the project's search attributes.
@@ -73,39 +70,8 @@ func Temporal(t testing.TB) *devserver.Server {
 // Start builds the system and a worker on activities.TaskQueue, running until the test ends.
 func Start(t testing.TB, opts Options) *System {
 	t.Helper()
-	s := &System{Logs: &LogBuffer{}}
-	logger := log.NewStructuredLogger(slog.New(slog.NewJSONHandler(s.Logs, &slog.HandlerOptions{Level: opts.LogLevel})))
-	s.Dev = devserver.StartForTest(t, devserver.Options{SearchAttributes: worker.SearchAttributes(), Logger: logger})
-	s.Client = s.Dev.Client()
-
-	s.Sim = simulator.New(simulator.Options{Window: Window})
-	s.Company = s.Sim.AddCompany(opts.Company, opts.Employees, opts.Seed)
-	srv := httptest.NewServer(s.Sim)
-	t.Cleanup(srv.Close)
-	s.HiBobURL = srv.URL + "/v1"
-
-	s.DatabaseURL = storetest.NewDatabase(t)
-	keys, spec, err := store.GenerateKeyring()
-	if err != nil {
-		t.Fatalf("systemtest: generate keyring: %v", err)
-	}
-	s.SecretKey = spec
-	s.Store, err = store.Open(context.Background(), s.DatabaseURL, keys)
-	if err != nil {
-		t.Fatalf("systemtest: %v", err)
-	}
-	t.Cleanup(s.Store.Close)
-
-	limits := hibob.DefaultLimits()
-	for e, l := range limits {
-		limits[e] = hibob.Limit{Requests: l.Requests, Per: Window}
-	}
-	w := sdkworker.New(s.Client, activities.TaskQueue, sdkworker.Options{})
-	worker.Register(w, &activities.Activities{Store: s.Store, Clients: activities.NewClientFactory(s.HiBobURL, nil, limits)})
-	if err := w.Start(); err != nil {
-		t.Fatalf("systemtest: start the worker: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	s := Build(t, opts, devserver.Options{})
+	s.StartWorker(t)
 	return s
 }
 

@@ -58,3 +58,21 @@ func withFetchOptions(ctx workflow.Context, summary string) workflow.Context {
 			MaximumInterval: 2 * time.Minute, MaximumAttempts: 8, NonRetryableErrorTypes: nonRetryable},
 	})
 }
+
+// fetchOptions are withFetchOptions with the input's heartbeat timeout, when it sets one.
+func (t *tenant) fetchOptions(ctx workflow.Context, summary string) workflow.Context {
+	ctx = withFetchOptions(ctx, summary)
+	if t.in.HeartbeatTimeout > 0 {
+		ctx = workflow.WithHeartbeatTimeout(ctx, t.in.HeartbeatTimeout)
+	}
+	return ctx
+}
+
+// applyOptions are withStoreOptions with the input's apply timeout, when it sets one.
+func (t *tenant) applyOptions(ctx workflow.Context, summary string) workflow.Context {
+	ctx = withStoreOptions(ctx, summary)
+	if t.in.ApplyTimeout > 0 {
+		ctx = workflow.WithStartToCloseTimeout(ctx, t.in.ApplyTimeout)
+	}
+	return ctx
+}

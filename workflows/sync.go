@@ -77,7 +77,7 @@ func (t *tenant) sync(ctx workflow.Context, kind store.RunKind) (int64, activiti
 			return run.RunID, activities.RunSummary{}, err
 		}
 		var res activities.RunSummary
-		err := workflow.ExecuteActivity(withStoreOptions(ctx, fmt.Sprintf("apply run %d", run.RunID)),
+		err := workflow.ExecuteActivity(t.applyOptions(ctx, fmt.Sprintf("apply run %d", run.RunID)),
 			a.ApplyRun, activities.ApplyInput{Tenant: t.in.Tenant, RunID: run.RunID}).Get(ctx, &res)
 		if isApplicationError(err, activities.ErrStagingIncomplete) && attempt == 1 {
 			t.logger.Warn("staging lost before apply; fetching the run again", "run", run.RunID)
@@ -95,7 +95,7 @@ func (t *tenant) fetch(ctx workflow.Context, runID int64) error {
 	var list activities.ListResult
 	for {
 		list = activities.ListResult{} // a result decodes over the last one: an absent resumeAt must read as zero
-		if err := workflow.ExecuteActivity(withFetchOptions(ctx, fmt.Sprintf("list employees of run %d", runID)),
+		if err := workflow.ExecuteActivity(t.fetchOptions(ctx, fmt.Sprintf("list employees of run %d", runID)),
 			a.ListEmployees, activities.ListInput{Credentials: creds, RunID: runID}).Get(ctx, &list); err != nil {
 			return err
 		}
@@ -137,7 +137,7 @@ func (t *tenant) fetchEmployees(ctx workflow.Context, runID int64, batches int) 
 		to := min(from+fetchChunk, batches)
 		var res activities.FetchResult
 		summary := fmt.Sprintf("fetch batches %d-%d of %d", from+1, to, batches)
-		if err := workflow.ExecuteActivity(withFetchOptions(ctx, summary), a.FetchEmployees, activities.FetchInput{
+		if err := workflow.ExecuteActivity(t.fetchOptions(ctx, summary), a.FetchEmployees, activities.FetchInput{
 			Credentials: t.credentials(), RunID: runID, From: from, To: to, Batches: batches}).Get(ctx, &res); err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (t *tenant) fetchHistory(ctx workflow.Context, runID int64, table model.His
 	for {
 		var res activities.HistoryResult
 		summary := fmt.Sprintf("page %s history from page %d", table, in.Seq+1)
-		if err := workflow.ExecuteActivity(withFetchOptions(ctx, summary), a.FetchHistory, in).Get(ctx, &res); err != nil {
+		if err := workflow.ExecuteActivity(t.fetchOptions(ctx, summary), a.FetchHistory, in).Get(ctx, &res); err != nil {
 			return err
 		}
 		if res.Done {

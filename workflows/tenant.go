@@ -37,7 +37,12 @@ type TenantInput struct {
 	Company           string          `json:"company"`           // as the customer entered it
 	CredentialVersion int             `json:"credentialVersion"` // stored by the caller; the token never comes here
 	SyncInterval      time.Duration   `json:"syncInterval,omitempty"`
-	State             *TenantState    `json:"state,omitempty"`
+	// HeartbeatTimeout of the fetch activities and ApplyTimeout (start-to-close) of the apply
+	// activity: how soon an attempt lost with its worker is retried elsewhere. Zero keeps the
+	// defaults (a minute; ten minutes); the fault drills shorten them to kill workers quickly.
+	HeartbeatTimeout time.Duration `json:"heartbeatTimeout,omitempty"`
+	ApplyTimeout     time.Duration `json:"applyTimeout,omitempty"`
+	State            *TenantState  `json:"state,omitempty"`
 }
 
 // TenantState is everything the workflow carries across continue-as-new: small and PII-free.
