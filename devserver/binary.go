@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"hibobsync/checkout"
 )
 
 // binaryRel is where `make temporal` installs the pinned Temporal CLI (v1.5.1), relative to the
@@ -23,7 +25,7 @@ var ErrNoBinary = errors.New("the Temporal CLI is not installed")
 // found by walking up from the working directory to go.mod (tests run in their package's
 // folder, `go run` and make in the root).
 func Binary() (string, error) {
-	root, err := moduleRoot()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", fmt.Errorf("devserver: %w: %s", err, installHint)
 	}
@@ -38,22 +40,4 @@ func Binary() (string, error) {
 		return "", fmt.Errorf("devserver: %w: %s is not an executable file; %s", ErrNoBinary, path, installHint)
 	}
 	return path, nil
-}
-
-// moduleRoot is the nearest directory at or above the working directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod at or above the working directory, so no bin/temporal to find")
-		}
-		dir = parent
-	}
 }

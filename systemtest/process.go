@@ -2,7 +2,6 @@ package systemtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"hibobsync/checkout"
 	"hibobsync/devserver"
 )
 
@@ -19,7 +19,7 @@ import (
 // returns the binary's path. A test binary that runs the worker as a process builds it once.
 func BuildCommand(t testing.TB, dir string) string {
 	t.Helper()
-	root, err := moduleRoot()
+	root, err := checkout.Root()
 	if err != nil {
 		t.Fatalf("systemtest: %v", err)
 	}
@@ -32,24 +32,6 @@ func BuildCommand(t testing.TB, dir string) string {
 		t.Fatalf("systemtest: go build ./cmd/hibobsync: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// moduleRoot is the nearest directory at or above the working directory holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod at or above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // Process is `hibobsync worker` running as a child process of the test.

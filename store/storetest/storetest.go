@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hibobsync/checkout"
 	"hibobsync/store"
 	"hibobsync/store/pglocal"
 )
@@ -156,7 +157,7 @@ func adminPool(t testing.TB) *pgxpool.Pool {
 func setup() error {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	root, err := moduleRoot()
+	root, err := checkout.Root()
 	if err != nil {
 		return err
 	}
@@ -225,25 +226,6 @@ func sweep(base string) {
 		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 			_ = os.RemoveAll(filepath.Join(base, e.Name()))
 		}
-	}
-}
-
-// moduleRoot is the nearest directory above the test's working directory (its package's
-// folder) holding go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run the tests with go test inside the module")
-		}
-		dir = parent
 	}
 }
 
