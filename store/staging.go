@@ -79,17 +79,22 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {R} PARTITION OF staged_rejections FOR VALUE
 // createStaging makes the run's partitions, idempotently. Creating a partition locks its
 // parent briefly; partitions that exist already are skipped without taking that lock.
 func createStaging(ctx context.Context, tx pgx.Tx, runID int64) error {
+	st := stagingOf(runID)
+	have := func() (bool, error) {
+		var ok bool
+		err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL`,
+			st.employeesChanged, st.rejections).Scan(&ok)
+		return ok, err
+	}
+	// The run's lock only while creating: once they exist, the parts of a run stage side by side.
+	if ok, err := have(); err != nil || ok {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, runID); err != nil {
 		return err
 	}
-	st := stagingOf(runID)
-	var have bool
-	if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL`,
-		st.employeesChanged, st.rejections).Scan(&have); err != nil {
+	if ok, err := have(); err != nil || ok {
 		return err
-	}
-	if have {
-		return nil
 	}
 	_, err := tx.Exec(ctx, strings.ReplaceAll(st.sql(sqlCreateStaging), "{ID}", fmt.Sprint(runID)), pgx.QueryExecModeSimpleProtocol)
 	return err
@@ -362,8 +367,7 @@ type stageRows func(ctx context.Context, tx pgx.Tx, r stagingRun) (partCounts, e
 
 // stagePart replaces one part of a run's staging in one transaction and records its size in
 // the logged sync_run_parts, which is how apply tells complete staging from staging lost to a
-// Postgres crash (UNLOGGED tables are emptied by one). The parts of one run stage one at a
-// time (an advisory lock on the run), so duplicate IDs across batches are always seen.
+// Postgres crash (UNLOGGED tables are emptied by one).
 func (s *Store) stagePart(ctx context.Context, runID int64, part string, seq, size int, rejected []model.Rejection, stage stageRows) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		r := stagingRun{id: runID, st: stagingOf(runID)}
@@ -379,6 +383,12 @@ func (s *Store) stagePart(ctx context.Context, runID int64, part string, seq, si
 		}
 		if err := createStaging(ctx, tx, runID); err != nil {
 			return fmt.Errorf("store: staging of run %d: %w", runID, err)
+		}
+		// One part of a run stages at a time — the employee batches one after another, so a
+		// duplicate ID across batches is always seen — while the history tables, each its own
+		// part, stage beside them.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, "staging/"+part, runID); err != nil {
+			return fmt.Errorf("store: stage %s %d of run %d: %w", part, seq, runID, err)
 		}
 		if err := unstagePart(ctx, tx, r.st, part, seq); err != nil {
 			return fmt.Errorf("store: clear %s %d of run %d: %w", part, seq, runID, err)
