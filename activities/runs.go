@@ -51,6 +51,11 @@ func (a *Activities) ApplyRun(ctx context.Context, in ApplyInput) (RunSummary, e
 		// The next StartRun sweeps what is left; the run itself is applied.
 		activity.GetLogger(ctx).Warn("drop staging of an applied run", "tenant", in.Tenant, "run", in.RunID, "error", err)
 	}
+	if run.Baseline && run.Counts.Inserted > 0 {
+		if err := a.Store.RefreshStatistics(ctx); err != nil {
+			activity.GetLogger(ctx).Warn("refresh statistics after a baseline", "tenant", in.Tenant, "run", in.RunID, "error", err)
+		}
+	}
 	c := run.Counts
 	activity.GetLogger(ctx).Info("sync run applied", "tenant", in.Tenant, "run", run.ID, "status", run.Status,
 		"baseline", run.Baseline, "fetched", c.Fetched, "inserted", c.Inserted, "updated", c.Updated,

@@ -156,3 +156,13 @@ func scanRun(row pgx.Row) (Run, error) {
 	}
 	return r, nil
 }
+
+// RefreshStatistics gathers the planner's statistics of the tables a baseline fills, as
+// autovacuum would in time: without them, the first resync after a large baseline plans its
+// lookups as if the tenant were empty and scans its whole history for every staged page.
+func (s *Store) RefreshStatistics(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, `ANALYZE employees, employee_history`); err != nil {
+		return fmt.Errorf("store: refresh statistics: %w", err)
+	}
+	return nil
+}
