@@ -18,7 +18,7 @@ import (
 
 // Defaults of the Activities' tuning fields.
 const (
-	DefaultFetchConcurrency = 4
+	DefaultFetchConcurrency = 8
 	DefaultMaxInlineWait    = 2 * time.Second
 )
 

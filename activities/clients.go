@@ -23,7 +23,7 @@ import (
 // It is safe for concurrent use.
 type ClientFactory struct {
 	baseURL string
-	http    *http.Client // with a transport that reports requests leaving (see whenSent)
+	http    *http.Client // with a transport that reports requests leaving and guards HiBob's WAF (see guardedTransport)
 	limits  map[hibob.Endpoint]hibob.Limit
 
 	mu     sync.Mutex
@@ -49,7 +49,7 @@ func NewClientFactory(baseURL string, httpClient *http.Client, limits map[hibob.
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	h.Transport = &guardedTransport{base: base, refused: map[[sha256.Size]byte]time.Time{}}
+	h.Transport = newGuardedTransport(base)
 	return &ClientFactory{baseURL: baseURL, http: h, limits: maps.Clone(limits), pacers: map[string]*hibob.Pacer{}}
 }
 
@@ -137,17 +137,46 @@ func whenSent(ctx context.Context) (_ context.Context, sent <-chan struct{}) {
 // refusedFor is how long credentials HiBob answered 401 to are refused locally.
 const refusedFor = 10 * time.Minute
 
+// authKey identifies a set of credentials: the hash of the Authorization header, so the
+// transport's maps never hold a token.
+type authKey = [sha256.Size]byte
+
 // guardedTransport is the factory's transport. It calls the request context's sentKey function,
-// if any, then sends; and it remembers credentials HiBob refused: after a 401, requests with the
-// same Authorization header are answered 401 here, for refusedFor, without reaching HiBob. The
-// activities a tenant runs side by side (the employee fetch, three history tables) then cost
-// HiBob one 401, not one each, since HiBob's WAF blocks callers after about 50 in 10 seconds and
-// every tenant shares our egress IP. New credentials are another header, so they are tried.
+// if any, then sends, guarding HiBob's WAF, which blocks a header (or our IP) after about 50
+// 401s in 10 seconds. Every tenant shares our egress IP, so one tenant's revoked token must not
+// cost much more than one 401. Two guards, per Authorization header:
+//
+//   - Refused credentials: after a 401, requests with the same header are answered 401 here, for
+//     refusedFor, without reaching HiBob. New credentials are another header, so they are tried.
+//   - An auth door: at most one request with the header is between sent and its answer's headers
+//     at any moment. HiBob decides whether it takes the credentials before it sends headers, so
+//     when it begins refusing a token exactly one request meets the refusal; the requests that
+//     waited at the door behind it see the refusal recorded and are answered here. Without the
+//     door, the activities a tenant runs side by side (the employee fetch's requests in flight,
+//     three history tables) would each meet a 401.
+//
+// The door opens as soon as RoundTrip returns (headers received, or an error), not when the body
+// has been read: bodies still stream, decode and stage side by side, and only the time to the
+// first byte is serialized per service user token, which at HiBob's per-minute limits costs
+// little. A request waiting at the door gives up when its context ends. The guarantee is per
+// worker process (per factory): several worker processes can each meet one 401.
 type guardedTransport struct {
 	base http.RoundTripper
 
 	mu      sync.Mutex
-	refused map[[sha256.Size]byte]time.Time // by the Authorization header's hash: refused until
+	refused map[authKey]time.Time // refused until
+	doors   map[authKey]*door     // only while a request holds or waits for one
+}
+
+// door admits one request at a time: holding it is having sent a request whose answer's headers
+// have not come back.
+type door struct {
+	slot  chan struct{} // capacity 1: full while a request holds the door
+	users int           // requests holding or waiting for the door (guardedTransport.mu); at 0 it is dropped
+}
+
+func newGuardedTransport(base http.RoundTripper) *guardedTransport {
+	return &guardedTransport{base: base, refused: map[authKey]time.Time{}, doors: map[authKey]*door{}}
 }
 
 func (t *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -155,22 +184,90 @@ func (t *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		f()
 	}
 	key := sha256.Sum256([]byte(r.Header.Get("Authorization")))
-	t.mu.Lock()
-	until, refused := t.refused[key]
-	if refused && time.Now().After(until) {
-		delete(t.refused, key)
-		refused = false
+	if t.isRefused(key) {
+		return refusedResponse(r), nil
 	}
-	t.mu.Unlock()
-	if refused {
-		return &http.Response{StatusCode: http.StatusUnauthorized, Status: "401 Unauthorized (refused moments ago; not sent again)",
-			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	leave, err := t.enter(r.Context(), key)
+	if err != nil {
+		closeBody(r)
+		return nil, fmt.Errorf("waiting for HiBob to answer an earlier request with the same credentials: %w", err)
+	}
+	defer leave()
+	// A 401 may have come back while this request waited: then it must not be sent.
+	if t.isRefused(key) {
+		return refusedResponse(r), nil
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err == nil && resp.StatusCode == http.StatusUnauthorized {
-		t.mu.Lock()
-		t.refused[key] = time.Now().Add(refusedFor)
-		t.mu.Unlock()
+		t.refuse(key)
 	}
 	return resp, err
+}
+
+// isRefused reports whether HiBob refused the credentials less than refusedFor ago.
+func (t *guardedTransport) isRefused(key authKey) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	until, refused := t.refused[key]
+	if refused && time.Now().After(until) {
+		delete(t.refused, key)
+		return false
+	}
+	return refused
+}
+
+// refuse records a 401 for the credentials, and forgets refusals that have run out, which
+// nothing else would (a revoked token is seldom tried again after its 10 minutes).
+func (t *guardedTransport) refuse(key authKey) {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, until := range t.refused {
+		if now.After(until) {
+			delete(t.refused, k)
+		}
+	}
+	t.refused[key] = now.Add(refusedFor)
+}
+
+// enter waits for the credentials' door, or for ctx to end. leave opens it again.
+func (t *guardedTransport) enter(ctx context.Context, key authKey) (leave func(), err error) {
+	t.mu.Lock()
+	d, ok := t.doors[key]
+	if !ok {
+		d = &door{slot: make(chan struct{}, 1)}
+		t.doors[key] = d
+	}
+	d.users++
+	t.mu.Unlock()
+	// A door in the map has users > 0, so it is not dropped while this request holds it or
+	// waits for it, and every request with the key meets the same door.
+	drop := func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if d.users--; d.users == 0 {
+			delete(t.doors, key)
+		}
+	}
+	select {
+	case d.slot <- struct{}{}:
+		return func() { <-d.slot; drop() }, nil
+	case <-ctx.Done():
+		drop()
+		return nil, ctx.Err()
+	}
+}
+
+// refusedResponse is the local answer to a request with refused credentials.
+func refusedResponse(r *http.Request) *http.Response {
+	closeBody(r)
+	return &http.Response{StatusCode: http.StatusUnauthorized, Status: "401 Unauthorized (refused moments ago; not sent again)",
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{}, Body: http.NoBody, Request: r}
+}
+
+// closeBody closes the body of a request that is not sent, as a RoundTripper must.
+func closeBody(r *http.Request) {
+	if r.Body != nil {
+		_ = r.Body.Close()
+	}
 }

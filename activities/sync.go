@@ -45,9 +45,10 @@ func (a *Activities) ListEmployees(ctx context.Context, in ListInput) (ListResul
 }
 
 // FetchEmployees fetches batches [From, To) of the run's listing (one people search each) and
-// stages them. It keeps up to FetchConcurrency requests in flight, after a first batch sent
-// alone (so bad credentials cost one 401, not one per request in flight), and asks the pacer
-// before each request, once the previous one has been counted. It heartbeats the
+// stages them. It keeps up to FetchConcurrency requests in flight and asks the pacer before
+// each request, once the previous one has been counted. (Bad credentials still cost one 401,
+// not one per request in flight: the factory's transport lets one request per token at a time
+// await HiBob's answer, and refuses the token locally once HiBob has.) It heartbeats the
 // lowest batch not yet staged and, when retried, resumes from there; staging a batch again
 // replaces it, so overlapping attempts leave one copy.
 //
@@ -84,7 +85,6 @@ func (a *Activities) FetchEmployees(ctx context.Context, in FetchInput) (FetchRe
 	fetchCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	slots := make(chan struct{}, a.fetchConcurrency())
-	first := true // the attempt's first batch goes alone: it tells whether HiBob takes the credentials
 dispatch:
 	for seq := tr.Next; seq < in.To; seq++ {
 		select {
@@ -111,11 +111,6 @@ dispatch:
 				activity.RecordHeartbeat(ctx, hb)
 			}
 		}()
-		if first {
-			<-finished
-			first = false
-			continue
-		}
 		// Until the request has left, the pacer has not counted it: the next Delay would be
 		// too hopeful, and requests would pile up waiting for budget inside the activity.
 		select {

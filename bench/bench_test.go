@@ -93,6 +93,9 @@ type env struct {
 
 func newEnv(b *testing.B, ctx context.Context) *env {
 	e := &env{b: b, ctx: ctx}
+	// The worker runs in this process: give the process the worker's garbage-collection target,
+	// as `hibobsync worker` does (the simulator, in the same process, shares it).
+	worker.TuneGC(os.Getenv)
 	e.dev = devserver.StartForTest(b, devserver.Options{SearchAttributes: worker.SearchAttributes()})
 	e.tc = e.dev.Client()
 	// Every endpoint unlimited to begin with; the rate-limited run limits people search.

@@ -51,18 +51,33 @@ func (e *env) fetchFloor(user simulator.ServiceUser) fetchFloor {
 	return f
 }
 
-// copyFloor is the second floor: one pgx CopyFrom of the tenant's employee rows, as the sync
-// stored them, into an empty table like employees (its indexes included). It returns the COPY's
-// time and the rows copied.
+// copyFloor is the second floor: a raw COPY of every row the sync stored for the tenant — its
+// employees and their history rows — each table by one pgx CopyFrom into an empty table like it
+// (indexes included). It returns the COPYs' time and the rows copied.
 func (e *env) copyFloor(tenant model.TenantKey) (time.Duration, int) {
+	var elapsed time.Duration
+	rows := 0
+	for _, table := range []string{"employees", "employee_history"} {
+		d, n := e.copyTable(table, tenant)
+		if table == "employees" && n != bigEmployees {
+			e.b.Fatalf("COPY floor: %d employee rows, want %d", n, bigEmployees)
+		}
+		elapsed += d
+		rows += n
+	}
+	return elapsed, rows
+}
+
+// copyTable times one COPY of the tenant's rows of table into an empty copy of it.
+func (e *env) copyTable(table string, tenant model.TenantKey) (time.Duration, int) {
 	pool := e.st.Pool()
 	rows, err := pool.Query(e.ctx, `SELECT column_name, data_type FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = 'employees' ORDER BY ordinal_position`)
-	e.noError(err, "COPY floor: read the employees columns")
+		WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, table)
+	e.noError(err, "COPY floor: read the "+table+" columns")
 	var cols, exprs []string
 	for rows.Next() {
 		var name, typ string
-		e.noError(rows.Scan(&name, &typ), "COPY floor: read the employees columns")
+		e.noError(rows.Scan(&name, &typ), "COPY floor: read the "+table+" columns")
 		cols = append(cols, name)
 		expr := pgx.Identifier{name}.Sanitize()
 		if typ == "jsonb" { // as text, the bytes a COPY sends
@@ -70,30 +85,33 @@ func (e *env) copyFloor(tenant model.TenantKey) (time.Duration, int) {
 		}
 		exprs = append(exprs, expr)
 	}
-	e.noError(rows.Err(), "COPY floor: read the employees columns")
+	e.noError(rows.Err(), "COPY floor: read the "+table+" columns")
 
-	rows, err = pool.Query(e.ctx, fmt.Sprintf("SELECT %s FROM employees WHERE tenant_key = $1", strings.Join(exprs, ", ")), tenant)
-	e.noError(err, "COPY floor: read the rows")
+	rows, err = pool.Query(e.ctx, fmt.Sprintf("SELECT %s FROM %s WHERE tenant_key = $1", strings.Join(exprs, ", "), table), tenant)
+	e.noError(err, "COPY floor: read the "+table+" rows")
 	var data [][]any
 	for rows.Next() {
 		v, err := rows.Values()
-		e.noError(err, "COPY floor: read the rows")
+		e.noError(err, "COPY floor: read the "+table+" rows")
 		data = append(data, v)
 	}
-	e.noError(rows.Err(), "COPY floor: read the rows")
+	e.noError(rows.Err(), "COPY floor: read the "+table+" rows")
+	if len(data) == 0 {
+		e.b.Fatalf("COPY floor: the sync stored no %s rows", table)
+	}
 
-	const table = "bench_copy_floor"
-	_, err = pool.Exec(e.ctx, "CREATE TABLE "+table+" (LIKE employees INCLUDING ALL)")
-	e.noError(err, "COPY floor: create the table")
+	floor := "bench_copy_floor_" + table
+	_, err = pool.Exec(e.ctx, fmt.Sprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", floor, table))
+	e.noError(err, "COPY floor: create "+floor)
 	_, _ = pool.Exec(e.ctx, "CHECKPOINT") // no checkpoint of earlier writes inside the timing (needs a superuser)
 	start := time.Now()
-	n, err := pool.CopyFrom(e.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(data))
+	n, err := pool.CopyFrom(e.ctx, pgx.Identifier{floor}, cols, pgx.CopyFromRows(data))
 	elapsed := time.Since(start)
-	e.noError(err, "COPY floor: COPY")
-	_, err = pool.Exec(e.ctx, "DROP TABLE "+table)
-	e.noError(err, "COPY floor: drop the table")
-	if int(n) != len(data) || len(data) != bigEmployees {
-		e.b.Fatalf("COPY floor: %d of %d rows copied, want %d", n, len(data), bigEmployees)
+	e.noError(err, "COPY floor: COPY into "+floor)
+	_, err = pool.Exec(e.ctx, "DROP TABLE "+floor)
+	e.noError(err, "COPY floor: drop "+floor)
+	if int(n) != len(data) {
+		e.b.Fatalf("COPY floor: %d of %d %s rows copied", n, len(data), table)
 	}
 	return elapsed, int(n)
 }

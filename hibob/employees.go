@@ -75,7 +75,7 @@ func (c *Client) fetchEmployees(ctx context.Context, ids, fields []string) (Batc
 	}
 	var b Batch
 	for i, raw := range raws {
-		e, err := Normalize(raw, fields)
+		e, err := normalize(raw, fields)
 		if err != nil {
 			id, _ := employeeIDOf(raw)
 			if id != "" && !want[id] {
@@ -116,7 +116,7 @@ func (c *Client) ReadEmployee(ctx context.Context, idOrEmail string, fields []st
 		return model.Employee{}, badResponse(ep, http.StatusOK, "expected an employee object, got %s", kindName(raw))
 	}
 	raw = unwrapSingle(raw)
-	e, err := Normalize(raw, fields)
+	e, err := normalize(raw, fields)
 	if err != nil {
 		return model.Employee{}, &APIError{Endpoint: ep, Status: http.StatusOK, kind: ErrBadResponse,
 			hint: "the employee cannot be read", cause: err}

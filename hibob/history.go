@@ -115,58 +115,65 @@ func (c *Client) History(ctx context.Context, t model.HistoryTable, q HistoryQue
 	}
 }
 
-type bulkResponse struct {
-	Results  *[]json.RawMessage `json:"results"`
-	Metadata json.RawMessage    `json:"response_metadata"`
-	Errors   json.RawMessage    `json:"errors"`
-}
-
-type bulkResult struct {
-	EmployeeID json.RawMessage   `json:"employeeId"`
-	Values     []json.RawMessage `json:"values"`
-}
-
 func parseHistoryPage(t model.HistoryTable, raw []byte) (HistoryPage, error) {
 	var page HistoryPage
 	if jsonKind(raw) != '{' {
 		return page, normError("", "expected an object, got %s", kindName(raw))
 	}
-	var r bulkResponse
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return page, normError("", "%s", typeErrorText(err))
+	top, err := objectOf(raw)
+	if err != nil {
+		return page, normError("", "%v", err)
 	}
-	if r.Results == nil {
+	results, ok := top.get("results")
+	switch {
+	case !ok || jsonKind(results) == 'n':
 		return page, normError("results", "missing or null, expected an array")
+	case jsonKind(results) != '[':
+		return page, normError("results", "is %s, expected an array", kindName(results))
 	}
-	for i, res := range *r.Results {
-		var br bulkResult
+	items, err := arrayOf(results)
+	if err != nil {
+		return page, normError("results", "%v", err)
+	}
+	for i, res := range items {
 		if jsonKind(res) != '{' {
 			return page, normError("results", "item #%d is %s, expected an object", i, kindName(res))
 		}
-		if err := json.Unmarshal(res, &br); err != nil {
-			return page, normError("results", "item #%d: %s", i, typeErrorText(err))
-		}
-		empID, err := idOf(br.EmployeeID)
-		if err != nil || empID == "" {
-			return page, normError("results", "item #%d: employeeId is not a 19-digit employee ID", i)
-		}
-		rows, err := flattenRows(br.Values)
+		item, err := objectOf(res)
 		if err != nil {
 			return page, normError("results", "item #%d: %v", i, err)
 		}
+		empID, err := idOf(item.field("employeeId"))
+		if err != nil || empID == "" {
+			return page, normError("results", "item #%d: employeeId is not a 19-digit employee ID", i)
+		}
+		var values []json.RawMessage
+		switch v := item.field("values"); jsonKind(v) {
+		case 0, 'n':
+		case '[':
+			if values, err = arrayOf(v); err != nil {
+				return page, normError("results", "item #%d: values: %v", i, err)
+			}
+		default:
+			return page, normError("results", "item #%d: values is %s, expected an array", i, kindName(v))
+		}
+		rows, err := flattenRows(values)
+		if err != nil {
+			return page, normError("results", "item #%d: %v", i, err)
+		}
+		page.Entries = slices.Grow(page.Entries, len(rows))
 		for j, row := range rows {
-			e, err := NormalizeHistory(t, empID, row)
+			e, err := normalizeHistory(t, empID, row)
 			if err != nil {
 				return page, fmt.Errorf("results item #%d, row #%d: %w", i, j, err)
 			}
 			page.Entries = append(page.Entries, e)
 		}
 	}
-	var err error
-	if page.NextCursor, err = nextCursor(r.Metadata); err != nil {
+	if page.NextCursor, err = nextCursor(top.field("response_metadata")); err != nil {
 		return page, err
 	}
-	if page.Denied, err = deniedIDs(r.Errors); err != nil {
+	if page.Denied, err = deniedIDs(top.field("errors")); err != nil {
 		return page, err
 	}
 	return page, nil
@@ -175,21 +182,24 @@ func parseHistoryPage(t model.HistoryTable, raw []byte) (HistoryPage, error) {
 // flattenRows unwraps the field-level-permission form, where each item of values is itself
 // {"values": [rows…], "restricted_columns": {…}}.
 func flattenRows(values []json.RawMessage) ([]json.RawMessage, error) {
-	var rows []json.RawMessage
+	rows := make([]json.RawMessage, 0, len(values))
 	for k, v := range values {
 		if jsonKind(v) != '{' {
 			return nil, fmt.Errorf("value #%d is %s, expected an object", k, kindName(v))
 		}
-		var probe struct {
-			ID     json.RawMessage    `json:"id"`
-			Values *[]json.RawMessage `json:"values"`
+		probe, err := objectOf(v)
+		if err != nil {
+			return nil, fmt.Errorf("value #%d: %v", k, err)
 		}
-		if err := json.Unmarshal(v, &probe); err != nil {
-			return nil, fmt.Errorf("value #%d: %s", k, typeErrorText(err))
-		}
-		if probe.ID == nil && probe.Values != nil {
-			rows = append(rows, *probe.Values...)
-			continue
+		if _, hasID := probe.get("id"); !hasID {
+			if inner, ok := probe.get("values"); ok && jsonKind(inner) == '[' {
+				wrapped, err := arrayOf(inner)
+				if err != nil {
+					return nil, fmt.Errorf("value #%d: values: %v", k, err)
+				}
+				rows = append(rows, wrapped...)
+				continue
+			}
 		}
 		rows = append(rows, v)
 	}
@@ -294,22 +304,29 @@ func stringField(m map[string]json.RawMessage, key string) (string, bool) {
 // NormalizeHistory reads one row of a bulk history table. Errors wrap ErrBadResponse, name
 // the column and never quote a value.
 func NormalizeHistory(t model.HistoryTable, employeeID string, raw []byte) (model.HistoryEntry, error) {
+	if jsonKind(raw) == '{' && !json.Valid(raw) {
+		return model.HistoryEntry{}, normError("", "the %s row is not valid JSON", t)
+	}
+	return normalizeHistory(t, employeeID, raw)
+}
+
+// normalizeHistory is NormalizeHistory of a row from a body the client has checked.
+func normalizeHistory(t model.HistoryTable, employeeID string, raw []byte) (model.HistoryEntry, error) {
 	if !ValidID(employeeID) {
 		return model.HistoryEntry{}, normError("employeeId", "is not a 19-digit employee ID")
 	}
 	if jsonKind(raw) != '{' {
 		return model.HistoryEntry{}, normError("", "the %s row is %s, expected an object", t, kindName(raw))
 	}
-	var row map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &row); err != nil {
-		return model.HistoryEntry{}, normError("", "the %s row cannot be read: %s", t, typeErrorText(err))
+	row, err := objectOf(raw)
+	if err != nil {
+		return model.HistoryEntry{}, normError("", "the %s row cannot be read: %v", t, err)
 	}
 	e := model.HistoryEntry{Table: t, EmployeeID: employeeID}
-	id, ok := row["id"]
+	id, ok := row.get("id")
 	if !ok || jsonKind(id) == 'n' {
 		return e, normError("id", "the %s row has no id", t)
 	}
-	var err error
 	if e.EntryID, err = entryIDOf(id); err != nil {
 		return e, normError("id", "%v", err)
 	}
@@ -318,13 +335,13 @@ func NormalizeHistory(t model.HistoryTable, employeeID string, raw []byte) (mode
 		dst *model.Date
 	}{{"effectiveDate", &e.EffectiveDate}, {"endEffectiveDate", &e.EndEffectiveDate}}
 	for _, d := range dates {
-		if v, ok := row[d.col]; ok {
+		if v, ok := row.get(d.col); ok {
 			if *d.dst, err = dateOf(v); err != nil {
 				return e, normError(d.col, "%v", err)
 			}
 		}
 	}
-	if v, ok := row["isCurrent"]; ok {
+	if v, ok := row.get("isCurrent"); ok {
 		switch jsonKind(v) {
 		case 't':
 			e.IsCurrent = true
@@ -348,7 +365,7 @@ func NormalizeHistory(t model.HistoryTable, employeeID string, raw []byte) (mode
 			col string
 			dst *string
 		}{{"title", &e.Title}, {"department", &e.Department}, {"site", &e.Site}}
-		if e.ReportsToID, err = reportsToOf(row["reportsTo"]); err != nil {
+		if e.ReportsToID, err = reportsToOf(row.field("reportsTo")); err != nil {
 			return e, normError("reportsTo", "%v", err)
 		}
 	case model.Employment:
@@ -358,11 +375,11 @@ func NormalizeHistory(t model.HistoryTable, employeeID string, raw []byte) (mode
 		}{{"type", &e.EmploymentType}, {"contract", &e.Contract}}
 	}
 	// Reason is the change's reason, which every table carries as change.reason.
-	if e.Reason, err = changeReasonOf(row["change"]); err != nil {
+	if e.Reason, err = changeReasonOf(row.field("change")); err != nil {
 		return e, normError("change.reason", "%v", err)
 	}
 	for _, c := range texts {
-		if v, ok := row[c.col]; ok {
+		if v, ok := row.get(c.col); ok {
 			if *c.dst, err = textOf(v); err != nil {
 				return e, normError(c.col, "%v", err)
 			}
@@ -391,11 +408,11 @@ func changeReasonOf(raw json.RawMessage) (string, error) {
 	case 0, 'n':
 		return "", nil
 	case '{':
-		var change map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &change); err != nil {
+		change, err := objectOf(raw)
+		if err != nil {
 			return "", errors.New("change is a malformed object")
 		}
-		reason, ok := change["reason"]
+		reason, ok := change.get("reason")
 		if !ok {
 			return "", nil
 		}
@@ -410,11 +427,11 @@ func reportsToOf(raw json.RawMessage) (string, error) {
 	case 0, 'n':
 		return "", nil
 	case '{':
-		var ref map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &ref); err != nil {
+		ref, err := objectOf(raw)
+		if err != nil {
 			return "", errors.New("is a malformed object")
 		}
-		v, ok := ref["id"]
+		v, ok := ref.get("id")
 		if !ok {
 			return "", errors.New("has no id")
 		}

@@ -114,6 +114,14 @@ func normError(field, format string, args ...any) error {
 // forms is one the service user may not see (HiBob omits those silently) and is listed in
 // Hidden. Errors wrap ErrBadResponse, name the field and never quote a value.
 func Normalize(raw []byte, requested []string) (model.Employee, error) {
+	if !json.Valid(raw) {
+		return model.Employee{}, normError("", "the employee object is not valid JSON")
+	}
+	return normalize(raw, requested)
+}
+
+// normalize is Normalize of an object from a body the client has checked.
+func normalize(raw []byte, requested []string) (model.Employee, error) {
 	d, err := parseEmployee(raw)
 	if err != nil {
 		return model.Employee{}, err
@@ -154,40 +162,52 @@ func Normalize(raw []byte, requested []string) (model.Employee, error) {
 	return e, nil
 }
 
-// employeeDoc is one parsed employee object. Category objects are parsed on first use.
+// employeeDoc is one parsed employee object: the fields themselves and their humanReadable
+// labels, each a tree whose category objects are parsed on first use.
 type employeeDoc struct {
-	top    map[string]json.RawMessage
-	hr     map[string]json.RawMessage // the humanReadable object; nil when absent
-	nested map[string]map[string]json.RawMessage
+	data   tree
+	labels tree // empty when the response has no humanReadable object
+}
+
+// tree is a parsed object and the nested objects read below it so far.
+type tree struct {
+	name   string // where the tree sits in the employee object, for messages: "" or "humanReadable"
+	root   *object
+	parsed []parsedObject
+}
+
+// parsedObject is a nested object of a tree, by its path ("work", "address.home"); nil when null.
+type parsedObject struct {
+	path string
+	obj  *object
 }
 
 func parseEmployee(raw []byte) (*employeeDoc, error) {
 	if k := jsonKind(raw); k != '{' {
 		return nil, normError("", "the employee is %s, expected an object", kindName(raw))
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, normError("", "the employee object cannot be read: %s", typeErrorText(err))
+	top, err := objectOf(raw)
+	if err != nil {
+		return nil, normError("", "the employee object cannot be read: %v", err)
 	}
-	d := &employeeDoc{top: top, nested: map[string]map[string]json.RawMessage{}}
-	if hr, ok := top["humanReadable"]; ok && jsonKind(hr) != 'n' {
+	d := &employeeDoc{data: tree{root: top}, labels: tree{name: "humanReadable"}}
+	if hr, ok := top.get("humanReadable"); ok && jsonKind(hr) != 'n' {
 		if jsonKind(hr) != '{' {
 			return nil, normError("humanReadable", "is %s, expected an object", kindName(hr))
 		}
-		if err := json.Unmarshal(hr, &d.hr); err != nil {
-			return nil, normError("humanReadable", "cannot be read: %s", typeErrorText(err))
+		if d.labels.root, err = objectOf(hr); err != nil {
+			return nil, normError("humanReadable", "cannot be read: %v", err)
 		}
 	}
 	return d, nil
 }
 
-// path is where field id sits in the nested form: root fields at the top level.
-func path(id string) []string {
-	segs := strings.Split(id, ".")
-	if len(segs) > 1 && segs[0] == "root" {
-		segs = segs[1:]
+// path is where field id sits in the nested form, dotted: root fields at the top level.
+func path(id string) string {
+	if p, ok := strings.CutPrefix(id, "root."); ok {
+		return p
 	}
-	return segs
+	return id
 }
 
 // slashKey is the flat key of field id: "/work/startDate", "/root/id".
@@ -195,11 +215,11 @@ func slashKey(id string) string { return "/" + strings.ReplaceAll(id, ".", "/") 
 
 // lookup finds field id's raw value: nested first, then the slash key.
 func (d *employeeDoc) lookup(id string) (json.RawMessage, bool, error) {
-	v, ok, err := d.walk(d.top, "", path(id), id)
+	v, ok, err := d.data.walk(path(id), id)
 	if err != nil || ok {
 		return v, ok, err
 	}
-	w, ok := d.top[slashKey(id)]
+	w, ok := d.data.root.get(slashKey(id))
 	if !ok {
 		return nil, false, nil
 	}
@@ -210,54 +230,74 @@ func (d *employeeDoc) lookup(id string) (json.RawMessage, bool, error) {
 	default:
 		return nil, false, normError(id, "key %s is %s, expected {\"value\": …}", slashKey(id), kindName(w))
 	}
-	var wrap map[string]json.RawMessage
-	if err := json.Unmarshal(w, &wrap); err != nil {
-		return nil, false, normError(id, "key %s cannot be read: %s", slashKey(id), typeErrorText(err))
+	wrap, err := objectOf(w)
+	if err != nil {
+		return nil, false, normError(id, "key %s cannot be read: %v", slashKey(id), err)
 	}
-	v, ok = wrap["value"]
+	v, ok = wrap.get("value")
 	if !ok {
 		return nil, false, normError(id, "key %s has no value", slashKey(id))
 	}
 	return v, true, nil
 }
 
-// walk follows segs through nested objects below obj, caching parsed objects under prefix.
-// A missing or null object on the way means the field is absent.
-func (d *employeeDoc) walk(obj map[string]json.RawMessage, prefix string, segs []string, id string) (json.RawMessage, bool, error) {
-	if obj == nil {
-		return nil, false, nil
-	}
-	v, ok := obj[segs[0]]
-	if !ok {
-		return nil, false, nil
-	}
-	if len(segs) == 1 {
-		return v, true, nil
-	}
-	key := prefix + "." + segs[0]
-	child, cached := d.nested[key]
-	if !cached {
-		switch jsonKind(v) {
-		case 'n':
-			child = nil
-		case '{':
-			if err := json.Unmarshal(v, &child); err != nil {
-				return nil, false, normError(id, "object %s cannot be read: %s", strings.TrimPrefix(key, "."), typeErrorText(err))
-			}
-		default:
-			return nil, false, normError(id, "%s is %s, expected an object", strings.TrimPrefix(key, "."), kindName(v))
+// walk follows the dotted path p through the tree's nested objects. A missing or null object
+// on the way means the field is absent.
+func (t *tree) walk(p, id string) (json.RawMessage, bool, error) {
+	obj := t.root
+	for depth := 0; ; {
+		if obj == nil {
+			return nil, false, nil
 		}
-		d.nested[key] = child
+		seg, rest, nested := strings.Cut(p[depth:], ".")
+		v, ok := obj.get(seg)
+		if !ok {
+			return nil, false, nil
+		}
+		if !nested {
+			return v, true, nil
+		}
+		prefix := p[:depth+len(seg)]
+		var err error
+		if obj, err = t.object(prefix, v, id); err != nil {
+			return nil, false, err
+		}
+		depth = len(p) - len(rest)
 	}
-	return d.walk(child, key, segs[1:], id)
+}
+
+// object parses the nested object v found at prefix, once per tree.
+func (t *tree) object(prefix string, v json.RawMessage, id string) (*object, error) {
+	for _, p := range t.parsed {
+		if p.path == prefix {
+			return p.obj, nil
+		}
+	}
+	var obj *object
+	where := prefix
+	if t.name != "" {
+		where = t.name + "." + prefix
+	}
+	switch jsonKind(v) {
+	case 'n':
+	case '{':
+		var err error
+		if obj, err = objectOf(v); err != nil {
+			return nil, normError(id, "object %s cannot be read: %v", where, err)
+		}
+	default:
+		return nil, normError(id, "%s is %s, expected an object", where, kindName(v))
+	}
+	t.parsed = append(t.parsed, parsedObject{prefix, obj})
+	return obj, nil
 }
 
 // label is field id's humanReadable rendering, if the response has one.
 func (d *employeeDoc) label(id string) (string, error) {
-	if d.hr == nil {
+	if d.labels.root == nil {
 		return "", nil
 	}
-	v, ok, err := d.walk(d.hr, "humanReadable", path(id), id)
+	v, ok, err := d.labels.walk(path(id), id)
 	if err != nil || !ok {
 		return "", err
 	}
@@ -382,8 +422,8 @@ func textOf(raw json.RawMessage) (string, error) {
 	case 'n':
 		return "", nil
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, err := unquote(bytes.TrimSpace(raw))
+		if err != nil {
 			return "", errors.New("is a malformed string")
 		}
 		return s, nil

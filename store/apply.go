@@ -135,6 +135,7 @@ func (a *applier) run(ctx context.Context) error {
 	}{
 		{"check staging", a.checkStaging},
 		{"classify again", a.reclassify},
+		{"mark duplicate IDs", a.markDuplicates},
 		{"read rejections", a.readRejections},
 		{"take scheduled terminations", a.fillScheduledTerminations},
 		{"reject duplicate IDs", a.rejectDuplicates},
@@ -236,6 +237,51 @@ func (a *applier) reclassify(ctx context.Context) error {
 
 // slowPathWorkMem lets the slow path's whole-run joins hash in memory.
 const slowPathWorkMem = "256MB"
+
+// markDuplicates marks every staged copy of an ID the run staged more than once, in one batch
+// or in several, and unmarks any other row: the steps after it read the marks (rejectDuplicates,
+// the removal count, the writes). Staging marked the copies within a batch; the batches staged
+// side by side, so those across batches are found here.
+//
+// The hashes of the batches' IDs (staged_batches, under 2 KB a batch) tell, without reading the
+// staged rows, that no ID was staged twice, which is the rule: then no row is a duplicate.
+// Otherwise (or when a batch's hashes are missing: staged by an earlier version) the marks are
+// set from every staged row.
+func (a *applier) markDuplicates(ctx context.Context) error {
+	recorded := map[int]int{} // seq → hashes
+	seen := make(map[int64]struct{}, a.counts.Fetched)
+	twice := false
+	rows, err := a.tx.Query(ctx, a.st.sql(`SELECT seq, id_hashes FROM {B}`))
+	if err != nil {
+		return err
+	}
+	var seq int
+	var hashes []int64
+	if _, err := pgx.ForEachRow(rows, []any{&seq, &hashes}, func() error {
+		recorded[seq] = len(hashes)
+		for _, h := range hashes {
+			if _, ok := seen[h]; ok {
+				twice = true
+			}
+			seen[h] = struct{}{}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, p := range a.parts {
+		if n, ok := recorded[p.seq]; p.part == partEmployees && p.rows > 0 && (!ok || n != p.rows) {
+			twice = true // not known: count the rows
+		}
+	}
+	if twice {
+		_, err := a.tx.Exec(ctx, a.st.sql(sqlMarkDuplicates), planNow)
+		return err
+	}
+	// No duplicate: a mark is one an earlier version's staging left.
+	_, err = a.tx.Exec(ctx, a.st.sql(`UPDATE {E} SET duplicate = false WHERE duplicate`), planNow)
+	return err
+}
 
 func (a *applier) readRejections(ctx context.Context) error {
 	rows, err := a.tx.Query(ctx, a.st.sql(sqlStagedRejections))

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +27,8 @@ import (
 //   - the floor: one pgx CopyFrom of the rows into an empty copy of the employees table;
 //   - a naive loop: one INSERT … ON CONFLICT DO UPDATE per employee, in one transaction;
 //   - the baseline run: staging (batches of 200) and Apply, timed apart;
-//   - a run with 1% changed (address, email, name, birthday), then a run with nothing changed.
+//   - a run with 1% changed (address, email, name, birthday), then a run with nothing changed;
+//   - a resync's staging (every row stored), one batch at a time and 4 batches at a time.
 //
 // It prints one table and checks the targets (baseline Apply ≤ 2× the floor and ≥ 7× faster than
 // the naive loop; the 1%-changed Apply ≤ 10% of the baseline Apply; the unchanged run writes no
@@ -48,6 +50,7 @@ const (
 	benchEmployees = 100_000
 	benchBatch     = 200   // employees per StageEmployees call, as the workflow fetches them
 	benchChanged   = 1_000 // 1%
+	benchStagers   = 4     // batches staged at once, as the fetch activity keeps 4 requests in flight
 )
 
 // benchTimeout bounds the whole scenario; it takes one and a half to two minutes on a 2-core machine.
@@ -145,7 +148,7 @@ func benchApplyOnce(b *testing.B, s *store.Store, iter int) {
 		run          store.Run
 		stage, apply time.Duration
 	}
-	sync := func(name string, key string, employees []model.Employee, asOf model.Date) runResult {
+	syncRun := func(name string, key string, employees []model.Employee, asOf model.Date) runResult {
 		benchCheckpoint(ctx, pool)
 		b.StartTimer()
 		start := time.Now()
@@ -170,7 +173,7 @@ func benchApplyOnce(b *testing.B, s *store.Store, iter int) {
 		return runResult{applied, stage, apply}
 	}
 
-	base := sync("baseline", fmt.Sprintf("bench-%d-baseline", iter), baseline, day)
+	base := syncRun("baseline", fmt.Sprintf("bench-%d-baseline", iter), baseline, day)
 	benchExpect(b, "baseline", base.run, store.Counts{Fetched: benchEmployees, Inserted: benchEmployees}, 0)
 	if !base.run.Baseline {
 		b.Fatalf("the first run is not the baseline")
@@ -199,7 +202,7 @@ func benchApplyOnce(b *testing.B, s *store.Store, iter int) {
 		}
 		e.Raw = benchRaw(e, day)
 	}
-	one := sync("1% changed", fmt.Sprintf("bench-%d-changed", iter), changed, day)
+	one := syncRun("1% changed", fmt.Sprintf("bench-%d-changed", iter), changed, day)
 	benchExpect(b, "1% changed", one.run, store.Counts{Fetched: benchEmployees, Updated: benchChanged, Unchanged: benchEmployees - benchChanged}, benchChanged)
 	gotKinds := map[string]int{}
 	kindRows, err := pool.Query(ctx, `SELECT kind, count(*)::int FROM changes WHERE run_id = $1 GROUP BY kind`, one.run.ID)
@@ -222,13 +225,67 @@ func benchApplyOnce(b *testing.B, s *store.Store, iter int) {
 		same[i] = changed[i]
 		same[i].Raw = benchRaw(&same[i], day)
 	}
-	none := sync("nothing changed", fmt.Sprintf("bench-%d-unchanged", iter), same, day)
+	none := syncRun("nothing changed", fmt.Sprintf("bench-%d-unchanged", iter), same, day)
 	benchExpect(b, "nothing changed", none.run, store.Counts{Fetched: benchEmployees, Unchanged: benchEmployees}, 0)
 	var written, changes int
 	benchNoError(b, pool.QueryRow(ctx, `SELECT count(*) FROM employees WHERE tenant_key = $1 AND last_run_id = $2`,
 		tenant, none.run.ID).Scan(&written), "count written rows")
 	benchNoError(b, pool.QueryRow(ctx, `SELECT count(*) FROM changes WHERE run_id = $1`, none.run.ID).Scan(&changes),
 		"count changes")
+
+	// f. Staging a resync (every row stored, nearly all "same") in batches of 200, one after
+	// another and then from benchStagers goroutines, as the fetch activity keeps several batches
+	// in flight. The first run is failed unapplied; the second is applied, and must find
+	// nothing to do.
+	day = day.AddDays(1)
+	resync := benchPeople(day)
+	for k := range benchChanged {
+		i := k * (benchEmployees / benchChanged)
+		resync[i] = changed[i]
+		resync[i].Raw = benchRaw(&resync[i], day)
+	}
+	batches := (len(resync) + benchBatch - 1) / benchBatch
+	stageResync := func(name, key string, stagers int) (store.Run, time.Duration) {
+		run, err := s.StartRun(ctx, store.RunRequest{Tenant: tenant, RequestKey: key, Kind: store.RunScheduled, AsOf: day, FullRead: true})
+		benchNoError(b, err, name+": start run")
+		benchCheckpoint(ctx, pool)
+		seqs := make(chan int, batches)
+		for seq := range batches {
+			seqs <- seq
+		}
+		close(seqs)
+		errs := make([]error, stagers)
+		var wg sync.WaitGroup
+		b.StartTimer()
+		start := time.Now()
+		for g := range stagers {
+			wg.Go(func() {
+				for seq := range seqs {
+					batch := resync[seq*benchBatch : min(len(resync), (seq+1)*benchBatch)]
+					if err := s.StageEmployees(ctx, run.ID, seq, batch, nil); err != nil {
+						errs[g] = err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		b.StopTimer()
+		for _, err := range errs {
+			benchNoError(b, err, name+": stage")
+		}
+		add(fmt.Sprintf("%s (%.0f batches/s)", name, float64(batches)/elapsed.Seconds()), len(resync), elapsed)
+		return run, elapsed
+	}
+	serialRun, serial := stageResync("resync: stage, 1 at a time", fmt.Sprintf("bench-%d-resync-serial", iter), 1)
+	benchNoError(b, s.FailRun(ctx, serialRun.ID, "benchmark: staged only"), "fail the serially staged run")
+	parallelRun, parallel := stageResync(fmt.Sprintf("resync: stage, %d at a time", benchStagers),
+		fmt.Sprintf("bench-%d-resync-parallel", iter), benchStagers)
+	resynced, err := s.Apply(ctx, parallelRun.ID, store.ApplyOptions{})
+	benchNoError(b, err, "resync: apply")
+	benchExpect(b, "resync", resynced, store.Counts{Fetched: benchEmployees, Unchanged: benchEmployees}, 0)
+	benchNoError(b, s.DropStaging(ctx, parallelRun.ID), "resync: drop staging")
 
 	// The table and the targets.
 	var out strings.Builder
@@ -248,6 +305,8 @@ func benchApplyOnce(b *testing.B, s *store.Store, iter int) {
 	applyVsFloor := base.apply.Seconds() / floor.Seconds()
 	naiveVsApply := naive.Seconds() / base.apply.Seconds()
 	oneVsBase := one.apply.Seconds() / base.apply.Seconds()
+	fmt.Fprintf(&out, "resync staging: %.0f batches/s %d at a time, %.0f one at a time (%.2f× faster)\n",
+		float64(batches)/parallel.Seconds(), benchStagers, float64(batches)/serial.Seconds(), serial.Seconds()/parallel.Seconds())
 	out.WriteString("targets:\n")
 	fmt.Fprintf(&out, "  baseline Apply ≤ 2× raw COPY:                 %.2f× (%.3fs vs %.3fs)  %s\n",
 		applyVsFloor, base.apply.Seconds(), floor.Seconds(), met(applyVsFloor <= 2))
@@ -265,6 +324,8 @@ func benchApplyOnce(b *testing.B, s *store.Store, iter int) {
 	b.ReportMetric(naiveVsApply, "naive/apply")
 	b.ReportMetric(100*oneVsBase, "changed-apply-%")
 	b.ReportMetric(none.apply.Seconds(), "unchanged-apply-s")
+	b.ReportMetric(float64(batches)/serial.Seconds(), "serial-batches/s")
+	b.ReportMetric(float64(batches)/parallel.Seconds(), "parallel-batches/s")
 	if written != 0 || changes != 0 {
 		b.Fatalf("the nothing-changed run wrote %d employee rows and %d changes, want none", written, changes)
 	}
@@ -337,6 +398,7 @@ var benchColumns = []struct {
 	{"site_label", func(e *model.Employee) any { return benchText(e.Site.Label) }},
 	{"manager_id", func(e *model.Employee) any { return benchText(e.ManagerID) }},
 	{"access_status", func(e *model.Employee) any { return benchText(e.AccessStatus.Value) }},
+	{"access_status_label", func(e *model.Employee) any { return benchText(e.AccessStatus.Label) }},
 	{"lifecycle_status", func(e *model.Employee) any { return benchText(e.LifecycleStatus.Value) }},
 	{"lifecycle_status_label", func(e *model.Employee) any { return benchText(e.LifecycleStatus.Label) }},
 	{"lifecycle_class", func(e *model.Employee) any {

@@ -56,9 +56,9 @@ func requireSchema(t *testing.T, pool *pgxpool.Pool) {
 
 // allVersions are the migrations in store/migrations, each applied once.
 var (
-	allVersions = []int64{1, 2, 3, 4}
+	allVersions = []int64{1, 2, 3, 4, 5}
 	latest      = allVersions[len(allVersions)-1]
-	appliedOnce = map[int64]int{1: 1, 2: 1, 3: 1, 4: 1}
+	appliedOnce = map[int64]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
 )
 
 func TestMigrateEmptyDatabaseThenAgain(t *testing.T) {

@@ -125,6 +125,17 @@ SET new_rows = coalesce(c.n, 0), same_rows = coalesce(c.s, 0), changed_rows = co
 FROM sync_run_parts p2 LEFT JOIN c ON c.part = p2.part AND c.seq = p2.seq
 WHERE p.run_id = $1 AND p2.run_id = $1 AND p2.part = p.part AND p2.seq = p.seq`
 
+// Every copy of an ID the run staged more than once (in one batch or in several) is a
+// duplicate, and no other row is: staging marks only the copies within one batch, because the
+// batches stage side by side and none sees the rows of another that has not committed. It reads
+// every staged row (about 150 ms for 100,000), so apply runs it only when the batches' ID
+// hashes show a duplicate (markDuplicates).
+const sqlMarkDuplicates = `
+UPDATE {E} s SET duplicate = d.copies > 1
+FROM (SELECT employee_id, count(*) AS copies FROM {E} GROUP BY employee_id
+      HAVING count(*) > 1 OR bool_or(duplicate)) d
+WHERE s.employee_id = d.employee_id AND s.duplicate <> (d.copies > 1)`
+
 const sqlStagedRejections = `
 SELECT coalesce(employee_id, ''), reason FROM {R} ORDER BY part, seq, employee_id`
 
@@ -261,7 +272,7 @@ var sqlUpdateChanged = fmt.Sprintf(`
 WITH u AS (
     UPDATE employees e
     SET (%s, hidden, raw, hash, hire_announced, last_run_id, removed_at, removed_run_id)
-      = (%s, s.hidden, s.raw, s.hash, e.hire_announced OR s.lifecycle_class IS DISTINCT FROM 'Hired', $1, NULL, NULL)
+      = (%s, s.hidden, coalesce(s.raw, s.raw_text::jsonb), s.hash, e.hire_announced OR s.lifecycle_class IS DISTINCT FROM 'Hired', $1, NULL, NULL)
     FROM {E_changed} s
     WHERE NOT s.duplicate AND e.tenant_key = $2 AND e.employee_id = s.employee_id
       AND e.employee_id = ANY (ARRAY(SELECT employee_id FROM {E_changed}))
@@ -276,7 +287,7 @@ SELECT count(*)::int, (count(*) FILTER (WHERE state = 'restored'))::int FROM u`,
 // conflict here is a bug, not a race: it fails the apply.
 var sqlInsertNew = fmt.Sprintf(`
 INSERT INTO employees (tenant_key, employee_id, %s, hidden, raw, hash, hire_announced, first_run_id, last_run_id)
-SELECT $2, s.employee_id, %s, s.hidden, s.raw, s.hash,
+SELECT $2, s.employee_id, %s, s.hidden, coalesce(s.raw, s.raw_text::jsonb), s.hash,
        NOT $3::boolean OR s.lifecycle_class IS DISTINCT FROM 'Hired', $1, $1
 FROM {E_new} s
 WHERE NOT s.duplicate`,
@@ -310,14 +321,19 @@ ON CONFLICT DO NOTHING`
 const historyColumns = `effective_date, end_effective_date, is_current, status, lifecycle_class, employee_status, reason,
     title, department, site, reports_to_id, employment_type, contract, raw, hash`
 
+// historyValues are historyColumns of a staged row, whose raw object is text when it was staged
+// as the same as the stored row.
+const historyValues = `effective_date, end_effective_date, is_current, status, lifecycle_class, employee_status, reason,
+    title, department, site, reports_to_id, employment_type, contract, coalesce(raw, raw_text::jsonb), hash`
+
 // Only new and changed rows are written. An entry staged more than once (on pages that shifted
 // under the read) is taken from the latest page, and written only when that copy differs.
 const sqlUpsertHistory = `
 INSERT INTO employee_history (tenant_key, history_table, employee_id, entry_id, ` + historyColumns + `, last_run_id)
-SELECT $2::text, history_table, employee_id, entry_id, ` + historyColumns + `, $1::bigint
+SELECT $2::text, history_table, employee_id, entry_id, ` + historyValues + `, $1::bigint
 FROM {H_pending} WHERE NOT repeated
 UNION ALL
-SELECT $2::text, history_table, employee_id, entry_id, ` + historyColumns + `, $1::bigint
+SELECT $2::text, history_table, employee_id, entry_id, ` + historyValues + `, $1::bigint
 FROM (SELECT DISTINCT ON (history_table, employee_id, entry_id) * FROM {H} WHERE repeated
       ORDER BY history_table, employee_id, entry_id, seq DESC) latest
 WHERE state <> 'same'

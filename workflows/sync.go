@@ -12,8 +12,12 @@ import (
 )
 
 // fetchChunk is how many batches of 200 employees one fetch activity takes on. Larger chunks
-// mean fewer history events; the activity heartbeats per batch, so a retry loses little.
-const fetchChunk = 50
+// mean fewer history events and fewer pauses while one activity drains its requests in flight
+// and the next starts; the activity heartbeats per batch, so a retry loses little. At HiBob's
+// real limits an activity returns long before its chunk ends, as soon as the budget is spent.
+// (The loop below advances by each result's Next, never by this constant, so a history
+// recorded with another chunk size replays the same commands.)
+const fetchChunk = 250
 
 // syncCycle runs one sync and moves the connection on according to its outcome.
 func (t *tenant) syncCycle(ctx workflow.Context, kind store.RunKind) error {

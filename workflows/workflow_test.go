@@ -922,9 +922,9 @@ func (s *WorkflowSuite) TestFetchHistoryRateLimitWaitsAndCarriesCursor() {
 	s.Equal(model.PhaseActive, continuedState(s).Phase)
 }
 
-func (s *WorkflowSuite) TestFetchSplitsBatchesIntoChunksOfFifty() {
+func (s *WorkflowSuite) TestFetchSplitsBatchesIntoChunks() {
 	s.env.OnActivity(s.a.StartRun, mock.Anything, mock.Anything).Return(activities.StartRunResult{RunID: 24}, nil).Once()
-	s.env.OnActivity(s.a.ListEmployees, mock.Anything, mock.Anything).Return(activities.ListResult{Employees: 23950, Batches: 120}, nil).Once()
+	s.env.OnActivity(s.a.ListEmployees, mock.Anything, mock.Anything).Return(activities.ListResult{Employees: 119950, Batches: 600}, nil).Once()
 	fetches := record[activities.FetchInput](s)
 	s.env.OnActivity(s.a.FetchEmployees, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in activities.FetchInput) (activities.FetchResult, error) {
@@ -936,9 +936,9 @@ func (s *WorkflowSuite) TestFetchSplitsBatchesIntoChunksOfFifty() {
 	s.env.ExecuteWorkflow(TenantWorkflow, activeInput(t0.Add(time.Hour)))
 
 	s.Equal([]activities.FetchInput{
-		{Credentials: creds1, RunID: 24, From: 0, To: 50, Batches: 120},
-		{Credentials: creds1, RunID: 24, From: 50, To: 100, Batches: 120},
-		{Credentials: creds1, RunID: 24, From: 100, To: 120, Batches: 120},
+		{Credentials: creds1, RunID: 24, From: 0, To: fetchChunk, Batches: 600},
+		{Credentials: creds1, RunID: 24, From: fetchChunk, To: 2 * fetchChunk, Batches: 600},
+		{Credentials: creds1, RunID: 24, From: 2 * fetchChunk, To: 600, Batches: 600},
 	}, fetches.inputs())
 	continuedState(s)
 }

@@ -22,7 +22,8 @@ func (c *cli) worker(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stderr, "usage: hibobsync worker [flags]")
 		fmt.Fprintln(c.stderr, "runs the tenant workflows' worker until SIGINT or SIGTERM. Environment: TEMPORAL_ADDRESS (localhost:7233),")
 		fmt.Fprintln(c.stderr, "TEMPORAL_NAMESPACE (default) and the other TEMPORAL_* client variables, DATABASE_URL (else a local or")
-		fmt.Fprintln(c.stderr, "throwaway Postgres), HIBOBSYNC_SECRET_KEY (required), HIBOB_BASE_URL (HiBob's production API).")
+		fmt.Fprintln(c.stderr, "throwaway Postgres), HIBOBSYNC_SECRET_KEY (required), HIBOB_BASE_URL (HiBob's production API),")
+		fmt.Fprintln(c.stderr, "GOGC (200 unless set).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -49,6 +50,7 @@ func (c *cli) worker(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg.DatabaseURL = srv.URL
+	worker.TuneGC(c.getenv)
 	err = worker.Run(ctx, cfg, logger)
 	if srv.Started {
 		// Started for this worker alone; one found running belongs to whoever started it.

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -152,31 +153,25 @@ func (s *Server) serveBulk(w http.ResponseWriter, r *http.Request, who caller, t
 	}
 
 	snap := who.company.snapshot()
+	// Candidates in ID order: the requested IDs, or every person (snap.people is sorted by ID;
+	// a page reads it in place, never copying the company).
 	type cand struct {
 		id string
 		p  *person
 	}
-	var cands []cand
+	n := len(snap.people)
+	at := func(i int) cand { return cand{snap.people[i].id, snap.people[i]} }
 	if len(ids) > 0 {
-		for _, id := range ids {
-			cands = append(cands, cand{id, snap.lookup(id)})
-		}
-	} else {
-		for _, p := range snap.people {
-			cands = append(cands, cand{p.id, p})
-		}
+		n = len(ids)
+		at = func(i int) cand { return cand{ids[i], snap.lookup(ids[i])} }
 	}
-	start, _ := slices.BinarySearchFunc(cands, after, func(c cand, id string) int {
-		if c.id <= id {
-			return -1
-		}
-		return 1
-	})
+	start := sort.Search(n, func(i int) bool { return at(i).id > after })
 
 	resp := bulkResponse{Results: []bulkResult{}, Errors: []map[string]bulkError{}}
 	var missing []string
 	taken, last, more := 0, "", false
-	for _, c := range cands[start:] {
+	for i := start; i < n; i++ {
+		c := at(i)
 		var st state
 		if c.p != nil {
 			st = c.p.stateOn(snap.today, snap.lookup)
