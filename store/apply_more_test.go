@@ -1152,3 +1152,44 @@ func TestFailedRunIsNeverApplied(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, base, again)
 }
+
+// HiBob's history pages can shift under a read: an employee's rows then come on two pages. Each
+// entry is stored once, as the later page has it, and nothing is counted absent. A page whose
+// employees all come after the ones staged before it (the usual case) skips the lookup; one
+// that reaches back does it.
+func TestHistoryEntryRepeatedOnTwoPagesIsStoredOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newSyncFixture(t, nil, "Acme")
+	p := people(3)
+	work := func(id string, entry int64, title string) model.HistoryEntry {
+		return model.HistoryEntry{Table: model.Work, EmployeeID: id, EntryID: entry, EffectiveDate: model.MustDate("2024-01-01"), IsCurrent: true, Title: title}
+	}
+	ids := []string{p[0].ID, p[1].ID, p[2].ID}
+	slices.Sort(ids)
+	first, middle, last := ids[0], ids[1], ids[2]
+
+	run := startRun(f, true)
+	require.NoError(t, f.s.StageEmployees(ctx, run.ID, 0, p, nil))
+	require.NoError(t, f.s.StageHistory(ctx, run.ID, model.Work, 0, []model.HistoryEntry{work(first, 1, "Engineer"), work(middle, 1, "Designer")}))
+	// The page shifted: middle again (a newer title), then last. This page reaches back, so
+	// staging looks its rows up among the staged ones.
+	require.NoError(t, f.s.StageHistory(ctx, run.ID, model.Work, 1, []model.HistoryEntry{work(middle, 1, "Lead Designer"), work(last, 1, "Analyst")}))
+	got := applyRun(f, run.ID, store.ApplyOptions{})
+	require.Equal(t, store.RunApplied, got.Status)
+	require.Equal(t, []historyRow{
+		{"work", first, 1, "Engineer", "", run.ID},
+		{"work", middle, 1, "Lead Designer", "", run.ID},
+		{"work", last, 1, "Analyst", "", run.ID},
+	}, historyRows(t, f))
+
+	// Next run: the pages come in order (the second starts past everything staged, so nothing
+	// is looked up), nothing repeats, nothing changes.
+	f.day = f.day.AddDays(1)
+	next := startRun(f, true)
+	require.NoError(t, f.s.StageEmployees(ctx, next.ID, 0, p, nil))
+	require.NoError(t, f.s.StageHistory(ctx, next.ID, model.Work, 0, []model.HistoryEntry{work(first, 1, "Engineer"), work(middle, 1, "Lead Designer")}))
+	require.NoError(t, f.s.StageHistory(ctx, next.ID, model.Work, 1, []model.HistoryEntry{work(last, 1, "Analyst")}))
+	got = applyRun(f, next.ID, store.ApplyOptions{})
+	require.Equal(t, store.RunApplied, got.Status)
+	require.Len(t, historyRows(t, f), 3)
+}

@@ -45,12 +45,14 @@ SELECT (SELECT apply_version FROM tenants WHERE key = $1),
        coalesce(array_agg(e.removed_at IS NOT NULL), '{}')
 FROM employees e WHERE e.tenant_key = $1 AND e.employee_id = ANY($2)`
 
-// $2: the history table; $3, $4: the page's employee and entry IDs.
+// $2: the history table; $3: the page's employees, each once. A page holds every row of its
+// employees, so their stored rows are read by the primary key's prefix: one probe an employee
+// rather than one a row.
 const sqlClassifyHistory = `
 SELECT (SELECT apply_version FROM tenants WHERE key = $1),
        coalesce(array_agg(h.employee_id), '{}'), coalesce(array_agg(h.entry_id), '{}'), coalesce(array_agg(h.hash), '{}')
-FROM unnest($3::text[], $4::bigint[]) k(employee_id, entry_id)
-JOIN employee_history h ON h.tenant_key = $1 AND h.history_table = $2 AND h.employee_id = k.employee_id AND h.entry_id = k.entry_id`
+FROM employee_history h
+WHERE h.tenant_key = $1 AND h.history_table = $2 AND h.employee_id = ANY($3)`
 
 // Runs no longer running whose staging partitions are still there.
 const sqlLeftoverStaging = `

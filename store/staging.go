@@ -298,11 +298,12 @@ func stageHistoryRows(ctx context.Context, tx pgx.Tx, r stagingRun, table model.
 		employees[i], entryIDs[i] = entries[i].EmployeeID, entries[i].EntryID
 		copies[historyKey{employees[i], entryIDs[i]}]++
 	}
+	pageEmployees := slices.Compact(slices.Sorted(slices.Values(employees)))
 	var version int64
 	var storedEmployees []string
 	var storedEntries []int64
 	var storedHashes [][]byte
-	if err := tx.QueryRow(ctx, sqlClassifyHistory, planNow, r.tenant, string(table), employees, entryIDs).Scan(
+	if err := tx.QueryRow(ctx, sqlClassifyHistory, planNow, r.tenant, string(table), pageEmployees).Scan(
 		&version, &storedEmployees, &storedEntries, &storedHashes); err != nil {
 		return pc, fmt.Errorf("classify: %w", err)
 	}
@@ -315,20 +316,29 @@ func stageHistoryRows(ctx context.Context, tx pgx.Tx, r stagingRun, table model.
 		stored[historyKey{storedEmployees[i], storedEntries[i]}] = storedHashes[i]
 	}
 	// The same entry on another page of the run (HiBob's pages shifted under the read): every
-	// copy is marked, and apply keeps the latest page's.
-	rows, err := tx.Query(ctx, r.st.sql(`
+	// copy is marked, and apply keeps the latest page's. HiBob pages in employee order, so a
+	// page whose employees all come after every employee staged so far repeats nothing, and
+	// one look at the largest staged ID spares the lookup of each row (IDs are 19 digits, so
+	// Postgres orders them as Go does).
+	var lastStaged *string
+	if err := tx.QueryRow(ctx, r.st.sql(`SELECT max(employee_id) FROM {H} WHERE history_table = $1`), planNow, string(table)).Scan(&lastStaged); err != nil {
+		return pc, err
+	}
+	var elsewhere []historyKey
+	if lastStaged != nil && pageEmployees[0] <= *lastStaged {
+		rows, err := tx.Query(ctx, r.st.sql(`
 SELECT h.employee_id, h.entry_id FROM {H} h
 JOIN unnest($2::text[], $3::bigint[]) k(employee_id, entry_id) ON h.employee_id = k.employee_id AND h.entry_id = k.entry_id
 WHERE h.history_table = $1`), planNow, string(table), employees, entryIDs)
-	if err != nil {
-		return pc, err
-	}
-	elsewhere, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (historyKey, error) {
-		var k historyKey
-		return k, row.Scan(&k.employee, &k.entry)
-	})
-	if err != nil {
-		return pc, err
+		if err != nil {
+			return pc, err
+		}
+		if elsewhere, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (historyKey, error) {
+			var k historyKey
+			return k, row.Scan(&k.employee, &k.entry)
+		}); err != nil {
+			return pc, err
+		}
 	}
 	if len(elsewhere) > 0 {
 		ke := make([]string, len(elsewhere))
