@@ -215,12 +215,12 @@ func nextCursor(meta json.RawMessage) (string, error) {
 	if jsonKind(meta) != '{' {
 		return "", normError("response_metadata", "is %s, expected an object", kindName(meta))
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(meta, &m); err != nil {
-		return "", normError("response_metadata", "%s", typeErrorText(err))
+	m, err := objectOf(meta)
+	if err != nil {
+		return "", normError("response_metadata", "%v", err)
 	}
 	for _, key := range []string{"next_cursor", "cursor"} {
-		v, ok := m[key]
+		v, ok := m.get(key)
 		if !ok {
 			continue
 		}
@@ -228,8 +228,8 @@ func nextCursor(meta json.RawMessage) (string, error) {
 		case 'n':
 			continue
 		case '"':
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
+			s, err := textOf(v)
+			if err != nil {
 				return "", normError("response_metadata."+key, "is a malformed string")
 			}
 			if s != "" {
@@ -252,9 +252,15 @@ func deniedIDs(raw json.RawMessage) ([]string, error) {
 	if raw == nil || jsonKind(raw) == 'n' {
 		return nil, nil
 	}
-	var items []map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	list, err := arrayOf(raw)
+	if err != nil {
 		return nil, normError("errors", "expected an array of objects")
+	}
+	items := make([]*object, len(list))
+	for i, v := range list {
+		if items[i], err = objectOf(v); err != nil {
+			return nil, normError("errors", "expected an array of objects")
+		}
 	}
 	var denied []string
 	note := func(code, key, message string, i int) error {
@@ -276,9 +282,9 @@ func deniedIDs(raw json.RawMessage) ([]string, error) {
 			}
 			continue
 		}
-		for key, v := range item {
-			var detail map[string]json.RawMessage
-			if jsonKind(v) != '{' || json.Unmarshal(v, &detail) != nil {
+		for key, v := range item.all() {
+			detail, err := objectOf(v)
+			if err != nil {
 				return nil, normError("errors", "item #%d is not an error object", i)
 			}
 			code, _ := stringField(detail, "error")
@@ -292,8 +298,8 @@ func deniedIDs(raw json.RawMessage) ([]string, error) {
 	return slices.Compact(denied), nil
 }
 
-func stringField(m map[string]json.RawMessage, key string) (string, bool) {
-	v, ok := m[key]
+func stringField(o *object, key string) (string, bool) {
+	v, ok := o.get(key)
 	if !ok {
 		return "", false
 	}

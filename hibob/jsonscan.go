@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"unicode/utf8"
@@ -67,6 +68,22 @@ func isPlain(text []byte) bool {
 		}
 	}
 	return true
+}
+
+// all yields the members in order, names unquoted (a name that repeats comes as often as it
+// appears). A name that cannot be unquoted ends the iteration with an empty name.
+func (o *object) all() iter.Seq2[string, json.RawMessage] {
+	return func(yield func(string, json.RawMessage) bool) {
+		if o == nil {
+			return
+		}
+		for _, m := range o.members {
+			name, err := unquote(o.raw[m.name0:m.name1])
+			if err != nil || !yield(name, o.raw[m.value0:m.value1:m.value1]) {
+				return
+			}
+		}
+	}
 }
 
 // field is get's value alone: nil when there is no such member.
